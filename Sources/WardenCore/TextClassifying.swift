@@ -1,0 +1,13 @@
+/// Anything that scores text against the moderation categories: the built-in classifier, a
+/// remote moderation endpoint, a test double. The gateway depends on this protocol only.
+///
+/// ```swift
+/// let result = classifier.moderate("some text")
+/// if result.flagged { ... }
+/// ```
+public protocol TextClassifying: Sendable {
+    /// A short name reported as `model` in `/v1/moderations` responses.
+    var modelName: String { get }
+    /// Scores one text. Must be safe to call concurrently from many tasks.
+    func moderate(_ text: String) -> ModerationResult
+}

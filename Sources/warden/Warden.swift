@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `warden` command line: thin commands that call the modules.
+///
+/// ```
+/// warden serve --config warden.yaml
+/// warden keys create --app app_… --json
+/// ```
+@main
+struct Warden: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warden",
+        abstract: "A self-hosted gateway for deploying language models responsibly.",
+        subcommands: [
+            // Keep one line per command; each command lives in its own file.
+        ]
+    )
+}
