@@ -1,1 +1,183 @@
-print("warden-bench")
+import ArgumentParser
+import Classifier
+import Foundation
+import WardenCore
+
+/// Options shared by `train` and `loso` (the same knobs as `warden train`).
+struct DesignOptions: ParsableArguments {
+    @Option(name: .long, parsing: .upToNextOption, help: "JSONL(.gz) data files.") var data: [String] = []
+    @Option(name: .long, parsing: .upToNextOption, help: "Extra label files.") var extraLabels: [String] = []
+    @Option var seed: UInt64 = 42
+    @Option var epochs: Int = 5
+    @Option var bucketsLog2: Int = 18
+    @Option var lr: Float = 0.3
+    @Option var l2: Float = 1e-6
+    @Option var sourceCap: Double = 2000
+    @Option var positiveShare: Double = 0.5
+    @Option var charMin: Int = 3
+    @Option var charMax: Int = 5
+    @Option var wordWeight: Float = 1
+    @Option var charWeight: Float = 1
+    @Flag var noBigrams = false
+    @Flag var noAnyHead = false
+    @Option var threads: Int = 2
+    @Option var anyBlend: Double = 0
+    @Option var name: String = "warden-fast-1"
+
+    var options: TrainOptions {
+        var o = TrainOptions()
+        o.name = name
+        o.seed = seed
+        o.epochs = epochs
+        o.features.bucketsLog2 = bucketsLog2
+        o.features.charMin = charMin
+        o.features.charMax = charMax
+        o.features.wordBigrams = !noBigrams
+        o.features.wordWeight = wordWeight
+        o.features.charWeight = charWeight
+        o.learningRate = lr
+        o.l2 = l2
+        o.sourceCap = sourceCap
+        o.positiveShare = positiveShare
+        o.trainAnyHead = !noAnyHead
+        o.threads = threads
+        o.anyBlend = anyBlend
+        return o
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train on split=train, report dev metrics, write the model.")
+    @OptionGroup var design: DesignOptions
+    @Option var out: String?
+
+    func run() throws {
+        let o = design.options
+        TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
+        let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels)
+        let data = TrainingDriver.featurize(rows, options: o)
+        let (clf, report) = TrainingDriver.train(data, options: o)
+        print(report)
+        if let out {
+            try clf.write(to: URL(fileURLWithPath: out))
+            TrainingDriver.stderr("wrote \(out)")
+        }
+    }
+}
+
+struct Loso: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Leave-one-source-out table.")
+    @OptionGroup var design: DesignOptions
+    @Option(parsing: .upToNextOption) var only: [String] = []
+    @Option var title: String = "design"
+
+    func run() throws {
+        let o = design.options
+        TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
+        let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels)
+        let data = TrainingDriver.featurize(rows, options: o)
+        let t0 = ContinuousClock.now
+        let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only)) { TrainingDriver.stderr($0) }
+        print(r.markdown(title: title + " — " + TrainingDriver.describe(o)))
+        print(String(format: "LOSO mean any-category AUPRC: %.4f (any head %.4f) in %@", r.meanAnyAUPRC, r.meanAnyHeadAUPRC,
+                     "\(ContinuousClock.now - t0)"))
+    }
+}
+
+struct ClassifierBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "classifier", abstract: "Throughput, load time and memory of the fast tier.")
+    @Option var model: String = "Models/warden-fast.bin"
+    @Option var seconds: Double = 2
+
+    static func rssMB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
+            return kb / 1024
+        }
+        return .nan
+    }
+
+    func run() throws {
+        let rss0 = Self.rssMB()
+        let url = URL(fileURLWithPath: model)
+        let clock = ContinuousClock()
+        var clf = try ContentClassifier.load(contentsOf: url)
+        var loads: [Duration] = []
+        for _ in 0..<5 {
+            let t = clock.measure { clf = try! ContentClassifier.load(contentsOf: url) }
+            loads.append(t)
+        }
+        let rss1 = Self.rssMB()
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
+        print("model \(clf.modelName): \(bytes / 1024) KB on disk")
+        print("load time: min \(loads.min()!), max \(loads.max()!)")
+        print(String(format: "resident memory: %.1f MB after load (%.1f MB before)", rss1, rss0))
+
+        // Texts: a deterministic mix of words, benign and not, with some casing and punctuation.
+        var rng = SplitMixRNG(seed: 7)
+        let vocab = ("the a of to and in is it you that he was for on are with as I his they be at one have this from or had by " +
+            "hot word but what some we can out other were all there when up use your how said an each she which do their time " +
+            "if will way about many then them write would like so these her long make thing see him two has look more day could " +
+            "go come did number sound no most people my over know water than call first who may down side been now find kill " +
+            "hate stupid idiot die attack gun knife blood love beautiful friend happy school family travel recipe python code").split(separator: " ").map(String.init)
+        func text(_ chars: Int) -> String {
+            var s = ""
+            while s.count < chars {
+                var w = vocab[Int(rng.next() % UInt64(vocab.count))]
+                if rng.next() % 10 == 0 { w = w.capitalized }
+                s += w
+                s += rng.next() % 12 == 0 ? ". " : " "
+            }
+            return String(s.prefix(chars))
+        }
+        let short = (0..<1000).map { _ in text(200) }
+        let long = (0..<50).map { _ in text(5000) }
+
+        // 200-char texts
+        var n = 0
+        var sink = 0.0
+        let t0 = clock.now
+        while clock.now - t0 < .seconds(seconds) {
+            for s in short { sink += clf.moderate(s).categoryScores[.hate] ?? 0 }
+            n += short.count
+        }
+        let el = (clock.now - t0)
+        let secs = Double(el.components.seconds) + Double(el.components.attoseconds) * 1e-18
+        print(String(format: "200-char texts: %.0f classifications/s on one core (%.2f µs each)", Double(n) / secs, secs / Double(n) * 1e6))
+
+        // 5 KB documents
+        var bytesDone = 0
+        let t1 = clock.now
+        while clock.now - t1 < .seconds(seconds) {
+            for s in long { sink += clf.moderate(s).categoryScores[.hate] ?? 0; bytesDone += s.utf8.count }
+        }
+        let el1 = clock.now - t1
+        let secs1 = Double(el1.components.seconds) + Double(el1.components.attoseconds) * 1e-18
+        print(String(format: "5 KB documents: %.1f MB/s on one core (%.0f docs/s)", Double(bytesDone) / secs1 / 1e6, Double(bytesDone) / 5000 / secs1))
+        print(String(format: "resident memory at end: %.1f MB", Self.rssMB()))
+        if sink.isNaN { print("") }
+    }
+}
+
+struct SplitMixRNG {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+struct WardenBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warden-bench",
+        abstract: "Micro-benchmarks and classifier design runs.",
+        subcommands: [ClassifierBench.self, Train.self, Loso.self]
+    )
+}
+
+WardenBench.main()

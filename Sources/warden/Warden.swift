@@ -13,6 +13,8 @@ struct Warden: AsyncParsableCommand {
         abstract: "A self-hosted gateway for deploying language models responsibly.",
         subcommands: [
             // Keep one line per command; each command lives in its own file.
+            ClassifyCommand.self,
+            TrainCommand.self,
         ]
     )
 }

@@ -1,0 +1,104 @@
+import Foundation
+import WardenCore
+
+/// One held-out source's figures in the leave-one-source-out table.
+public struct LOSOFold: Sendable {
+    public var source: String
+    public var rows: Int
+    /// Rows with a known any-category label, and how many are positive.
+    public var anyPositives: Int
+    public var anyNegatives: Int
+    /// AUPRC of max(category scores) vs any positive label; nil without both classes.
+    public var anyAUPRC: Double?
+    /// AUPRC of the `any` head.
+    public var anyHeadAUPRC: Double?
+    /// Per learned category, AUPRC where the held-out source has both classes.
+    public var categoryAUPRC: [String: Double]
+}
+
+public struct LOSOResult: Sendable {
+    public var folds: [LOSOFold]
+    /// Mean any-category AUPRC over sources with both classes.
+    public var meanAnyAUPRC: Double
+    public var meanAnyHeadAUPRC: Double
+    /// Mean per category over the sources where it could be computed.
+    public var meanCategoryAUPRC: [String: Double]
+
+    /// A Markdown table of the folds.
+    public func markdown(title: String) -> String {
+        var s = "#### \(title)\n\n| held-out source | rows | any pos/neg | any-category AUPRC | any head AUPRC | per category AUPRC |\n|---|---|---|---|---|---|\n"
+        for f in folds {
+            let cats = f.categoryAUPRC.keys.sorted().map { "\($0) \(fmt(f.categoryAUPRC[$0]))" }.joined(separator: ", ")
+            s += "| \(f.source) | \(f.rows) | \(f.anyPositives)/\(f.anyNegatives) | \(fmt(f.anyAUPRC)) | \(fmt(f.anyHeadAUPRC)) | \(cats) |\n"
+        }
+        let cats = meanCategoryAUPRC.keys.sorted().map { "\($0) \(fmt(meanCategoryAUPRC[$0]))" }.joined(separator: ", ")
+        s += "| **mean (sources with both classes)** | | | **\(fmt(meanAnyAUPRC))** | \(fmt(meanAnyHeadAUPRC)) | \(cats) |\n"
+        return s
+    }
+}
+
+func fmt(_ v: Double?) -> String {
+    guard let v, v.isFinite else { return "–" }
+    return String(format: "%.3f", v)
+}
+
+public enum LeaveOneSourceOut {
+    /// Trains one model per held-out source on the train split of every other source, calibrates
+    /// on their dev split, and scores every row of the held-out source.
+    public static func run(_ data: FeaturizedData, options: TrainOptions, only: Set<String>? = nil,
+                           log: (@Sendable (String) -> Void)? = nil) -> LOSOResult {
+        let held = data.sources.enumerated().filter { only == nil || only!.contains($0.element) }
+        let results = LockedBox([LOSOFold?](repeating: nil, count: held.count))
+        let queue = DispatchQueue(label: "loso", attributes: .concurrent)
+        let group = DispatchGroup()
+        let sem = DispatchSemaphore(value: max(1, options.threads))
+        for (slot, (sIndex, sName)) in held.enumerated() {
+            sem.wait()
+            queue.async(group: group) {
+                defer { sem.signal() }
+                let start = ContinuousClock.now
+                var w = Trainer.train(data, options: options, include: { data.sourceOf[$0] != sIndex && !data.rows[$0].isDev })
+                w.roundToHalf()
+                let calRows = data.rows.indices.filter { data.sourceOf[$0] != sIndex && data.rows[$0].isDev }
+                let (calib, _) = Trainer.calibrate(data, weights: w, rows: calRows, anyBlend: options.anyBlend)
+                let testRows = data.rows.indices.filter { data.sourceOf[$0] == sIndex }
+                var anyS: [Double] = [], anyH: [Double] = [], anyY: [Bool] = []
+                var catS = [[Double]](repeating: [], count: headSlots), catY = [[Bool]](repeating: [], count: headSlots)
+                for r in testRows {
+                    let (cats, any) = Trainer.scoreRow(data, w, calib, row: r)
+                    let labels = data.rows[r].labels
+                    if labels[Head.any.rawValue] >= 0 {
+                        anyS.append(cats.max() ?? 0); anyH.append(any); anyY.append(labels[Head.any.rawValue] == 1)
+                    }
+                    for h in Head.allCases where h != .any && labels[h.rawValue] >= 0 {
+                        catS[h.rawValue].append(cats[h.rawValue]); catY[h.rawValue].append(labels[h.rawValue] == 1)
+                    }
+                }
+                var perCat: [String: Double] = [:]
+                for h in Head.allCases where h != .any {
+                    if let a = Metrics.auprc(scores: catS[h.rawValue], labels: catY[h.rawValue]) { perCat[h.name] = a }
+                }
+                let fold = LOSOFold(source: sName, rows: testRows.count, anyPositives: anyY.filter { $0 }.count,
+                                    anyNegatives: anyY.filter { !$0 }.count,
+                                    anyAUPRC: Metrics.auprc(scores: anyS, labels: anyY),
+                                    anyHeadAUPRC: Metrics.auprc(scores: anyH, labels: anyY), categoryAUPRC: perCat)
+                results.withLock { $0[slot] = fold }
+                let secs = (ContinuousClock.now - start).components.seconds
+                log?("loso: held out \(sName): any AUPRC \(fmt(fold.anyAUPRC)) (any head \(fmt(fold.anyHeadAUPRC))) in \(secs)s")
+            }
+        }
+        group.wait()
+        let folds = results.withLock { $0 }.compactMap { $0 }
+        let withBoth = folds.compactMap(\.anyAUPRC)
+        let withBothHead = folds.compactMap(\.anyHeadAUPRC)
+        var catMeans: [String: Double] = [:]
+        for h in Head.allCases where h != .any {
+            let v = folds.compactMap { $0.categoryAUPRC[h.name] }
+            if !v.isEmpty { catMeans[h.name] = v.reduce(0, +) / Double(v.count) }
+        }
+        return LOSOResult(folds: folds,
+                          meanAnyAUPRC: withBoth.isEmpty ? .nan : withBoth.reduce(0, +) / Double(withBoth.count),
+                          meanAnyHeadAUPRC: withBothHead.isEmpty ? .nan : withBothHead.reduce(0, +) / Double(withBothHead.count),
+                          meanCategoryAUPRC: catMeans)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Ranking and threshold metrics for binary labels.
+public enum Metrics {
+    /// Average precision (area under the precision-recall curve, step-wise), tied scores grouped.
+    /// Nil when there is no positive or no negative.
+    public static func auprc(scores: [Double], labels: [Bool]) -> Double? {
+        let pos = labels.filter { $0 }.count
+        guard pos > 0, pos < labels.count else { return nil }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var tp = 0, fp = 0
+        var ap = 0.0
+        var prevRecall = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            let s = scores[order[i]]
+            while j < order.count, scores[order[j]] == s {
+                if labels[order[j]] { tp += 1 } else { fp += 1 }
+                j += 1
+            }
+            let recall = Double(tp) / Double(pos)
+            let precision = Double(tp) / Double(tp + fp)
+            ap += (recall - prevRecall) * precision
+            prevRecall = recall
+            i = j
+        }
+        return ap
+    }
+
+    /// Area under the ROC curve (ties count one half). Nil without both classes.
+    public static func auroc(scores: [Double], labels: [Bool]) -> Double? {
+        let pos = labels.filter { $0 }.count
+        let neg = labels.count - pos
+        guard pos > 0, neg > 0 else { return nil }
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var rankSum = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j < order.count, scores[order[j]] == scores[order[i]] { j += 1 }
+            let avgRank = Double(i + j + 1) / 2
+            for k in i..<j where labels[order[k]] { rankSum += avgRank }
+            i = j
+        }
+        return (rankSum - Double(pos) * Double(pos + 1) / 2) / (Double(pos) * Double(neg))
+    }
+
+    public struct AtThreshold: Sendable {
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+    }
+
+    public static func at(threshold t: Double, scores: [Double], labels: [Bool]) -> AtThreshold {
+        var tp = 0, fp = 0, fn = 0
+        for (s, y) in zip(scores, labels) {
+            if s >= t { if y { tp += 1 } else { fp += 1 } } else if y { fn += 1 }
+        }
+        let p = tp + fp > 0 ? Double(tp) / Double(tp + fp) : 0
+        let r = tp + fn > 0 ? Double(tp) / Double(tp + fn) : 0
+        return AtThreshold(precision: p, recall: r, f1: p + r > 0 ? 2 * p * r / (p + r) : 0)
+    }
+
+    /// The threshold with the highest F1 (ties: the higher threshold), clamped to `range`.
+    public static func maxF1Threshold(scores: [Double], labels: [Bool], range: ClosedRange<Double> = 0.05...0.95) -> Double {
+        let pos = labels.filter { $0 }.count
+        guard pos > 0 else { return range.upperBound }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var tp = 0, fp = 0
+        var best = -1.0
+        var bestT = 0.5
+        var i = 0
+        while i < order.count {
+            var j = i
+            let s = scores[order[i]]
+            while j < order.count, scores[order[j]] == s {
+                if labels[order[j]] { tp += 1 } else { fp += 1 }
+                j += 1
+            }
+            let p = Double(tp) / Double(tp + fp), r = Double(tp) / Double(pos)
+            let f1 = p + r > 0 ? 2 * p * r / (p + r) : 0
+            if f1 > best { best = f1; bestT = s }
+            i = j
+        }
+        return min(max(bestT, range.lowerBound), range.upperBound)
+    }
+
+    /// Fits Platt scaling p = σ(a·z + b) to logits `z` and labels by Newton's method on the
+    /// log-loss, with Platt's smoothed targets.
+    public static func fitPlatt(logits z: [Float], labels y: [Bool]) -> Platt {
+        let pos = Double(y.filter { $0 }.count)
+        let neg = Double(y.count) - pos
+        guard pos > 0, neg > 0 else { return Platt(a: 1, b: 0) }
+        let hi = (pos + 1) / (pos + 2), lo = 1 / (neg + 2)
+        func loss(_ a: Double, _ b: Double) -> Double {
+            var l = 0.0
+            for (zi, yi) in zip(z, y) {
+                let t = yi ? hi : lo
+                let m = a * Double(zi) + b
+                // log(1 + e^m) - t·m, computed stably
+                l += (m > 0 ? m + log1p(exp(-m)) : log1p(exp(m))) - t * m
+            }
+            return l
+        }
+        var a = 1.0, b = 0.0
+        var current = loss(a, b)
+        for _ in 0..<100 {
+            var gA = 0.0, gB = 0.0, hAA = 1e-9, hAB = 0.0, hBB = 1e-9
+            for (zi, yi) in zip(z, y) {
+                let x = Double(zi)
+                let t = yi ? hi : lo
+                let p = 1 / (1 + exp(-(a * x + b)))
+                let d = p - t
+                let w = max(p * (1 - p), 1e-12)
+                gA += d * x; gB += d
+                hAA += w * x * x; hAB += w * x; hBB += w
+            }
+            let det = hAA * hBB - hAB * hAB
+            guard abs(det) > 1e-18 else { break }
+            let da = (hBB * gA - hAB * gB) / det
+            let db = (hAA * gB - hAB * gA) / det
+            // Backtracking line search: Newton steps overshoot on (nearly) separable scores.
+            var step = 1.0
+            var improved = false
+            while step > 1e-8 {
+                let na = a - step * da, nb = b - step * db
+                let l = loss(na, nb)
+                if l < current { a = na; b = nb; current = l; improved = true; break }
+                step /= 2
+            }
+            if !improved || (abs(step * da) < 1e-9 && abs(step * db) < 1e-9) { break }
+        }
+        if !a.isFinite || !b.isFinite { return Platt(a: 1, b: 0) }
+        return Platt(a: a, b: b)
+    }
+}

@@ -1,0 +1,141 @@
+import CZlib
+import Foundation
+
+/// Everything about a model except its weights; stored as JSON in the model file.
+public struct ModelHeader: Codable, Sendable, Equatable {
+    public var name: String
+    public var features: FeatureConfig
+    /// Slot names in order (see `Head`).
+    public var heads: [String]
+    /// Platt calibration per head name.
+    public var calibration: [String: Platt]
+    /// Weight λ of the any head's logit blended into each category (0 or nil: off), and the
+    /// second-stage Platt per head name applied after blending (see `Calibrator`).
+    public var anyBlend: Double?
+    public var finalCalibration: [String: Platt]?
+    /// Threshold per category (all 8 raw values).
+    public var thresholds: [String: Double]
+    /// Long texts: windows of `windowChars` normalized characters every `windowStride` characters.
+    public var windowChars: Int
+    public var windowStride: Int
+    /// Free-form provenance: seed, epochs, data files, design name, date.
+    public var training: [String: String]
+
+    public init(name: String, features: FeatureConfig, heads: [String] = Head.allCases.map(\.name),
+                calibration: [String: Platt] = [:], thresholds: [String: Double] = [:],
+                windowChars: Int = 1000, windowStride: Int = 750, training: [String: String] = [:]) {
+        self.name = name
+        self.features = features
+        self.heads = heads
+        self.calibration = calibration
+        self.thresholds = thresholds
+        self.windowChars = windowChars
+        self.windowStride = windowStride
+        self.training = training
+    }
+}
+
+/// A model file that cannot be used. The message always names the file.
+public struct ModelFileError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+    public var description: String { "model file \(path): \(reason)" }
+}
+
+/// The model file format (all integers little-endian):
+///
+/// | offset | size | content |
+/// | --- | --- | --- |
+/// | 0 | 8 | magic `WRDNCLF` followed by 0x00 |
+/// | 8 | 4 | format version (1) |
+/// | 12 | 4 | header length H in bytes |
+/// | 16 | H | header, UTF-8 JSON (`ModelHeader`) |
+/// | 16+H | 8 | weight count N = (2^bucketsLog2 + 1) × 8 |
+/// | 24+H | 2N | weights as IEEE half floats: bucket-major, 8 head slots per bucket, then 8 biases |
+/// | 24+H+2N | 4 | CRC-32 (zlib) of every byte before it |
+public enum ModelFile {
+    public static let magic: [UInt8] = Array("WRDNCLF".utf8) + [0]
+    public static let formatVersion: UInt32 = 1
+
+    public static func encode(header: ModelHeader, weights: LinearWeights) throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let json = try enc.encode(header)
+        var out = [UInt8]()
+        out.reserveCapacity(28 + json.count + weights.storage.count * 2)
+        out += magic
+        append32(&out, formatVersion)
+        append32(&out, UInt32(json.count))
+        out += json
+        let n = UInt64(weights.storage.count)
+        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(k)))) }
+        for w in weights.storage {
+            let h = Half.fromFloat(w)
+            out.append(UInt8(truncatingIfNeeded: h))
+            out.append(UInt8(truncatingIfNeeded: h >> 8))
+        }
+        let crc = out.withUnsafeBufferPointer { crc32Of($0) }
+        append32(&out, crc)
+        return Data(out)
+    }
+
+    public static func decode(_ data: Data, path: String) throws -> (ModelHeader, LinearWeights) {
+        func fail(_ r: String) -> ModelFileError { ModelFileError(path: path, reason: r) }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 28 else { throw fail("too short (\(bytes.count) bytes): truncated or not a Warden model") }
+        guard Array(bytes[0..<8]) == magic else { throw fail("bad magic: not a Warden classifier model") }
+        let version = read32(bytes, 8)
+        guard version == formatVersion else { throw fail("unsupported format version \(version) (expected \(formatVersion))") }
+        let h = Int(read32(bytes, 12))
+        guard h > 0, 16 + h + 12 <= bytes.count else { throw fail("header length \(h) exceeds file size \(bytes.count): truncated") }
+        var n = 0
+        for k in 0..<8 { n |= Int(bytes[16 + h + k]) << (8 * k) }
+        let expected = 16 + h + 8 + 2 * n + 4
+        guard n >= 0, n < (1 << 31), expected == bytes.count else {
+            throw fail("size mismatch: \(bytes.count) bytes, expected \(expected) for \(n) weights (truncated or corrupt)")
+        }
+        let stored = read32(bytes, bytes.count - 4)
+        let actual = bytes.withUnsafeBufferPointer { crc32Of(UnsafeBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+        guard stored == actual else {
+            throw fail(String(format: "checksum mismatch (stored %08x, computed %08x): the file is corrupt", stored, actual))
+        }
+        let header: ModelHeader
+        do { header = try JSONDecoder().decode(ModelHeader.self, from: Data(bytes[16..<(16 + h)])) }
+        catch { throw fail("header JSON is invalid: \(error)") }
+        guard (10...24).contains(header.features.bucketsLog2) else { throw fail("bucketsLog2 \(header.features.bucketsLog2) out of range") }
+        let buckets = 1 << header.features.bucketsLog2
+        guard n == (buckets + 1) * headSlots else { throw fail("weight count \(n) does not match \(buckets) buckets") }
+        guard header.windowChars > 0, header.windowStride > 0 else { throw fail("window sizes must be positive") }
+        var storage = [Float](repeating: 0, count: n)
+        let base = 16 + h + 8
+        bytes.withUnsafeBufferPointer { b in
+            storage.withUnsafeMutableBufferPointer { s in
+                for i in 0..<n {
+                    let lo = UInt16(b[base + 2 * i]), hi = UInt16(b[base + 2 * i + 1])
+                    s[i] = Half.toFloat(lo | (hi << 8))
+                }
+            }
+        }
+        if storage.contains(where: { !$0.isFinite }) { throw fail("weights contain NaN or infinity") }
+        return (header, LinearWeights(buckets: buckets, storage: storage))
+    }
+
+    static func crc32Of(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var crc: uLong = crc32(0, nil, 0)
+        var offset = 0
+        while offset < b.count {
+            let chunk = min(b.count - offset, 1 << 30)
+            crc = crc32(crc, b.baseAddress! + offset, uInt(chunk))
+            offset += chunk
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
+    static func append32(_ out: inout [UInt8], _ v: UInt32) {
+        for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(k)))) }
+    }
+
+    static func read32(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+    }
+}

@@ -1,0 +1,387 @@
+import Foundation
+import WardenCore
+
+/// Options of one training run (a "design").
+public struct TrainOptions: Sendable {
+    public var name = "warden-fast-1"
+    public var features = FeatureConfig()
+    public var epochs = 5
+    public var seed: UInt64 = 42
+    /// AdaGrad base learning rate.
+    public var learningRate: Float = 0.3
+    /// L2 penalty, applied (masked, like the loss) on the weights a row touches.
+    public var l2: Float = 1e-6
+    /// Each (source, head)'s total weight is capped at this many rows' worth.
+    public var sourceCap: Double = 2000
+    /// Share of each head's total weight given to its positives (class balance).
+    public var positiveShare: Double = 0.5
+    /// Train the `any` head.
+    public var trainAnyHead = true
+    /// Blend of the any head into the categories (see `Calibrator`); 0 = off.
+    public var anyBlend: Double = 0
+    public var windowChars = 1000
+    public var windowStride = 750
+    /// Worker threads for featurization and leave-one-source-out folds.
+    public var threads = 2
+
+    public init() {}
+}
+
+/// Rows turned into sparse vectors once, reused by every fold: a training vector of the whole text
+/// and the window vectors used for scoring (the same windows `ContentClassifier` scores).
+public final class FeaturizedData: @unchecked Sendable {
+    public let rows: [LabeledRow]
+    public let sources: [String]
+    public let sourceOf: [Int]
+    var indices: [UInt32] = []
+    var values: [Float] = []
+    /// Stable copies of indices/values (never mutated after init).
+    let idxPtr: UnsafeMutablePointer<UInt32>
+    let valPtr: UnsafeMutablePointer<Float>
+    /// (start, count) into indices/values.
+    var segments: [(Int, Int)] = []
+    var trainSegment: [Int] = []
+    var evalSegments: [Range<Int>] = []
+
+    public init(rows: [LabeledRow], features: FeatureConfig, windowChars: Int, windowStride: Int, threads: Int = 2) {
+        self.rows = rows
+        var srcIndex: [String: Int] = [:]
+        var srcs: [String] = []
+        var of: [Int] = []
+        for r in rows {
+            if let i = srcIndex[r.source] { of.append(i) } else {
+                srcIndex[r.source] = srcs.count; of.append(srcs.count); srcs.append(r.source)
+            }
+        }
+        self.sources = srcs
+        self.sourceOf = of
+        let hasher = FeatureHasher(config: features)
+        struct Chunk { var idx: [UInt32] = []; var val: [Float] = []; var segs: [(Int, Int)] = []; var train: [Int] = []; var eval: [Range<Int>] = [] }
+        let nChunks = max(1, min(64, rows.count / 500 + 1))
+        let per = (rows.count + nChunks - 1) / nChunks
+        let results = LockedBox([Chunk?](repeating: nil, count: nChunks))
+        let queue = DispatchQueue(label: "featurize", attributes: .concurrent)
+        let group = DispatchGroup()
+        let sem = DispatchSemaphore(value: max(1, threads))
+        for c in 0..<nChunks {
+            sem.wait()
+            queue.async(group: group) {
+                defer { sem.signal() }
+                var ch = Chunk()
+                let lo = c * per, hi = min(rows.count, lo + per)
+                if lo < hi {
+                    for r in lo..<hi {
+                        let norm = TextNormalizer.normalize(rows[r].text)
+                        func push(_ v: SparseVector) -> Int {
+                            ch.segs.append((ch.idx.count, v.count))
+                            ch.idx += v.indices
+                            ch.val += v.values
+                            return ch.segs.count - 1
+                        }
+                        let wins = ContentClassifier.windows(norm, chars: windowChars, stride: windowStride)
+                        if wins.count == 1 {
+                            let s = push(hasher.features(of: norm, tokens: wins[0]))
+                            ch.train.append(s)
+                            ch.eval.append(s..<(s + 1))
+                        } else {
+                            // Training vector: the first `2 × windowChars` characters (long user
+                            // histories would otherwise dominate training time).
+                            var end = 0
+                            let limit = 2 * windowChars
+                            while end < norm.tokens.count, norm.tokens[end].upperBound <= limit { end += 1 }
+                            let s = push(hasher.features(of: norm, tokens: 0..<max(1, end)))
+                            ch.train.append(s)
+                            let first = ch.segs.count
+                            for w in wins { _ = push(hasher.features(of: norm, tokens: w)) }
+                            ch.eval.append(first..<ch.segs.count)
+                        }
+                    }
+                }
+                results.withLock { $0[c] = ch }
+            }
+        }
+        group.wait()
+        for ch in results.withLock({ $0 }) {
+            guard let ch else { continue }
+            let segBase = segments.count, idxBase = indices.count
+            indices += ch.idx
+            values += ch.val
+            segments += ch.segs.map { ($0.0 + idxBase, $0.1) }
+            trainSegment += ch.train.map { $0 + segBase }
+            evalSegments += ch.eval.map { ($0.lowerBound + segBase)..<($0.upperBound + segBase) }
+        }
+        idxPtr = .allocate(capacity: max(1, indices.count))
+        valPtr = .allocate(capacity: max(1, values.count))
+        indices.withUnsafeBufferPointer { idxPtr.initialize(from: $0.baseAddress!, count: $0.count) }
+        values.withUnsafeBufferPointer { valPtr.initialize(from: $0.baseAddress!, count: $0.count) }
+        indices = []
+        values = []
+    }
+
+    deinit {
+        idxPtr.deallocate()
+        valPtr.deallocate()
+    }
+
+    /// Total stored feature entries.
+    public var entryCount: Int { segments.last.map { $0.0 + $0.1 } ?? 0 }
+
+    @inline(__always) func vector(_ seg: Int) -> (UnsafePointer<UInt32>, UnsafePointer<Float>, Int) {
+        let (s, n) = segments[seg]
+        return (UnsafePointer(idxPtr + s), UnsafePointer(valPtr + s), n)
+    }
+}
+
+final class LockedBox<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ v: T) { value = v }
+    func withLock<R>(_ f: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return f(&value) }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+/// Per-head evaluation figures.
+public struct HeadReport: Sendable {
+    public var name: String
+    public var positives: Int
+    public var negatives: Int
+    public var auprc: Double?
+    public var threshold: Double
+    public var precision: Double
+    public var recall: Double
+}
+
+public enum Trainer {
+    /// Trains the heads on the rows selected by `include` (row index → true), with a masked,
+    /// source-balanced, class-weighted logistic loss, by AdaGrad. Deterministic for a seed.
+    public static func train(_ data: FeaturizedData, options: TrainOptions, include: (Int) -> Bool,
+                             progress: ((Int, Int) -> Void)? = nil) -> LinearWeights {
+        let buckets = 1 << options.features.bucketsLog2
+        var weights = LinearWeights(buckets: buckets)
+        let rowIDs = data.rows.indices.filter(include)
+        guard !rowIDs.isEmpty else { return weights }
+
+        // Per (source, slot, class) counts → per-row weights.
+        let nSrc = data.sources.count
+        var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
+        for r in rowIDs {
+            let s = data.sourceOf[r]
+            for h in 0..<headSlots where data.rows[r].labels[h] >= 0 {
+                if h == Head.any.rawValue && !options.trainAnyHead { continue }
+                counts[(s * headSlots + h) * 2 + Int(data.rows[r].labels[h])] += 1
+            }
+        }
+        var alpha = [Double](repeating: 0, count: nSrc * headSlots)
+        var beta = [Double](repeating: 0, count: headSlots * 2)
+        for h in 0..<headSlots {
+            var P = 0.0, N = 0.0
+            for s in 0..<nSrc {
+                let n = counts[(s * headSlots + h) * 2] + counts[(s * headSlots + h) * 2 + 1]
+                guard n > 0 else { continue }
+                let a = min(1, options.sourceCap / n)
+                alpha[s * headSlots + h] = a
+                N += a * counts[(s * headSlots + h) * 2]
+                P += a * counts[(s * headSlots + h) * 2 + 1]
+            }
+            if P > 0, N > 0 {
+                beta[h * 2 + 1] = options.positiveShare * (P + N) / P
+                beta[h * 2] = (1 - options.positiveShare) * (P + N) / N
+            } else {
+                beta[h * 2] = 1; beta[h * 2 + 1] = 1
+            }
+        }
+        // Targets and sample weights per row as SIMD8 (weight 0 = masked).
+        var targets = [SIMD8<Float>](repeating: .zero, count: rowIDs.count)
+        var sampleW = [SIMD8<Float>](repeating: .zero, count: rowIDs.count)
+        for (k, r) in rowIDs.enumerated() {
+            let s = data.sourceOf[r]
+            for h in 0..<headSlots {
+                let y = data.rows[r].labels[h]
+                guard y >= 0 else { continue }
+                if h == Head.any.rawValue && !options.trainAnyHead { continue }
+                targets[k][h] = Float(y)
+                sampleW[k][h] = Float(alpha[s * headSlots + h] * beta[h * 2 + Int(y)])
+            }
+        }
+
+        var accum = [Float](repeating: 0, count: weights.storage.count)
+        var rng = SplitMix64(seed: options.seed)
+        var order = Array(0..<rowIDs.count)
+        let lr = options.learningRate
+        let l2 = options.l2
+        let eps: Float = 1e-8
+        for epoch in 0..<options.epochs {
+            order.shuffle(using: &rng)
+            weights.storage.withUnsafeMutableBufferPointer { wBuf in
+                accum.withUnsafeMutableBufferPointer { gBuf in
+                    let wRaw = UnsafeMutableRawPointer(wBuf.baseAddress!)
+                    let gRaw = UnsafeMutableRawPointer(gBuf.baseAddress!)
+                    let biasOff = buckets * headSlots * 4
+                    for k in order {
+                        let r = rowIDs[k]
+                        let sw = sampleW[k]
+                        let (idx, val, n) = data.vector(data.trainSegment[r])
+                        var z = wRaw.loadUnaligned(fromByteOffset: biasOff, as: SIMD8<Float>.self)
+                        for f in 0..<n {
+                            z += val[f] * wRaw.loadUnaligned(fromByteOffset: Int(idx[f]) &* 32, as: SIMD8<Float>.self)
+                        }
+                        var p = SIMD8<Float>()
+                        for h in 0..<headSlots { p[h] = 1 / (1 + expf(-z[h])) }
+                        let g = sw * (p - targets[k])
+                        let mask = SIMD8<Float>(repeating: 1).replacing(with: 0, where: sw .== 0)
+                        for f in 0..<n {
+                            let off = Int(idx[f]) &* 32
+                            let w = wRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
+                            let grad = g * val[f] + (l2 * mask) * w
+                            var acc = gRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
+                            acc += grad * grad
+                            gRaw.storeBytes(of: acc, toByteOffset: off, as: SIMD8<Float>.self)
+                            let step = lr * grad / (acc.squareRoot() + eps)
+                            wRaw.storeBytes(of: w - step, toByteOffset: off, as: SIMD8<Float>.self)
+                        }
+                        // bias
+                        var accB = gRaw.loadUnaligned(fromByteOffset: biasOff, as: SIMD8<Float>.self)
+                        accB += g * g
+                        gRaw.storeBytes(of: accB, toByteOffset: biasOff, as: SIMD8<Float>.self)
+                        let b = wRaw.loadUnaligned(fromByteOffset: biasOff, as: SIMD8<Float>.self)
+                        wRaw.storeBytes(of: b - lr * g / (accB.squareRoot() + eps), toByteOffset: biasOff, as: SIMD8<Float>.self)
+                    }
+                }
+            }
+            progress?(epoch + 1, options.epochs)
+        }
+        return weights
+    }
+
+    /// Max over windows of each slot's raw logit for row `r`.
+    static func evalLogits(_ data: FeaturizedData, _ w: LinearWeights, row r: Int) -> SIMD8<Float> {
+        var best = SIMD8<Float>(repeating: -.infinity)
+        for seg in data.evalSegments[r] {
+            let (idx, val, n) = data.vector(seg)
+            best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
+        }
+        return best
+    }
+
+    /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.
+    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0)
+        -> (calibrator: Calibrator, thresholds: [String: Double]) {
+        let logits = rows.map { evalLogits(data, weights, row: $0) }
+        var p1 = [Platt](repeating: Platt(), count: headSlots)
+        var p2 = [Platt](repeating: Platt(), count: headSlots)
+        for head in Head.allCases {
+            var z: [Float] = [], y: [Bool] = []
+            for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
+                z.append(logits[k][head.rawValue]); y.append(data.rows[r].labels[head.rawValue] == 1)
+            }
+            p1[head.rawValue] = Metrics.fitPlatt(logits: z, labels: y)
+        }
+        var cal = Calibrator(stage1: p1, anyBlend: anyBlend)
+        if anyBlend > 0 {
+            for head in Head.allCases where head != .any {
+                var u: [Float] = [], y: [Bool] = []
+                for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
+                    u.append(Float(cal.blendedLogit(logits[k], head.rawValue))); y.append(data.rows[r].labels[head.rawValue] == 1)
+                }
+                p2[head.rawValue] = Metrics.fitPlatt(logits: u, labels: y)
+            }
+            cal = Calibrator(stage1: p1, anyBlend: anyBlend, stage2: p2)
+        }
+        var thr: [String: Double] = [:]
+        for head in Head.allCases {
+            guard let c = head.category else { continue }
+            var s: [Double] = [], y: [Bool] = []
+            for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
+                s.append(cal.probability(logits[k], head.rawValue)); y.append(data.rows[r].labels[head.rawValue] == 1)
+            }
+            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y)
+        }
+        // Rule categories: flag at a fraction of the parent's threshold (see docs/classifier.md).
+        thr[ModerationCategory.sexualMinors.rawValue] = (thr["sexual"] ?? 0.5) * 0.5
+        thr[ModerationCategory.violenceGraphic.rawValue] = (thr["violence"] ?? 0.5) * 0.6
+        return (cal, thr)
+    }
+
+    /// Calibrated scores of the 6 learned heads (slot order) and the any head, from precomputed features.
+    static func scoreRow(_ data: FeaturizedData, _ w: LinearWeights, _ cal: Calibrator, row r: Int) -> (cats: [Double], any: Double) {
+        let z = evalLogits(data, w, row: r)
+        var cats: [Double] = []
+        for head in Head.allCases where head != .any { cats.append(cal.probability(z, head.rawValue)) }
+        return (cats, cal.probability(z, Head.any.rawValue))
+    }
+
+    /// Full training run: train on `split == train`, calibrate and choose thresholds on dev.
+    public static func fit(_ data: FeaturizedData, options: TrainOptions, progress: ((Int, Int) -> Void)? = nil) -> ContentClassifier {
+        var w = train(data, options: options, include: { !data.rows[$0].isDev }, progress: progress)
+        w.roundToHalf()
+        let dev = data.rows.indices.filter { data.rows[$0].isDev }
+        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend)
+        var calib: [String: Platt] = [:], final: [String: Platt] = [:]
+        for h in Head.allCases { calib[h.name] = cal.stage1[h.rawValue]; final[h.name] = cal.stage2[h.rawValue] }
+        var header = ModelHeader(
+            name: options.name, features: options.features, calibration: calib, thresholds: thr,
+            windowChars: options.windowChars, windowStride: options.windowStride,
+            training: [
+                "seed": String(options.seed), "epochs": String(options.epochs),
+                "learningRate": String(options.learningRate), "l2": String(options.l2),
+                "sourceCap": String(options.sourceCap), "positiveShare": String(options.positiveShare),
+                "sources": data.sources.joined(separator: ","),
+                "trainRows": String(data.rows.count - dev.count), "devRows": String(dev.count),
+                "loss": "masked logistic, AdaGrad",
+            ])
+        if options.anyBlend > 0 { header.anyBlend = options.anyBlend; header.finalCalibration = final }
+        return ContentClassifier(header: header, weights: w)
+    }
+
+    /// Per-category and any-category metrics of `classifier` on `rows` (scored through the real
+    /// `ContentClassifier.scores` path, windows and rules included).
+    public static func evaluate(_ classifier: ContentClassifier, rows: [LabeledRow]) -> [HeadReport] {
+        let scored = rows.map { classifier.scores($0.text) }
+        var out: [HeadReport] = []
+        let thr = classifier.thresholds
+        for cat in ModerationCategory.allCases {
+            guard let head = Head(category: cat) else {
+                out.append(HeadReport(name: cat.rawValue, positives: 0, negatives: 0, auprc: nil,
+                                      threshold: thr[cat] ?? 0.5, precision: 0, recall: 0))
+                continue
+            }
+            var s: [Double] = [], y: [Bool] = []
+            for (k, r) in rows.enumerated() where r.labels[head.rawValue] >= 0 {
+                s.append(scored[k].categories[cat.index]); y.append(r.labels[head.rawValue] == 1)
+            }
+            let t = thr[cat] ?? 0.5
+            let m = Metrics.at(threshold: t, scores: s, labels: y)
+            out.append(HeadReport(name: cat.rawValue, positives: y.filter { $0 }.count, negatives: y.filter { !$0 }.count,
+                                  auprc: Metrics.auprc(scores: s, labels: y), threshold: t, precision: m.precision, recall: m.recall))
+        }
+        // any category: max category score vs any label; flagged = any category flagged.
+        var s: [Double] = [], y: [Bool] = [], flagged: [Double] = [], sa: [Double] = []
+        for (k, r) in rows.enumerated() where r.labels[Head.any.rawValue] >= 0 {
+            let c = scored[k].categories
+            s.append(c.max() ?? 0)
+            sa.append(scored[k].any)
+            y.append(r.labels[Head.any.rawValue] == 1)
+            var f = false
+            for cat in ModerationCategory.allCases where c[cat.index] >= (thr[cat] ?? 0.5) { f = true }
+            flagged.append(f ? 1 : 0)
+        }
+        let m = Metrics.at(threshold: 0.5, scores: flagged, labels: y)
+        out.append(HeadReport(name: "any category (max)", positives: y.filter { $0 }.count, negatives: y.filter { !$0 }.count,
+                              auprc: Metrics.auprc(scores: s, labels: y), threshold: .nan, precision: m.precision, recall: m.recall))
+        out.append(HeadReport(name: "any head", positives: y.filter { $0 }.count, negatives: y.filter { !$0 }.count,
+                              auprc: Metrics.auprc(scores: sa, labels: y), threshold: .nan, precision: .nan, recall: .nan))
+        return out
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import WardenCore
+
+/// The steps behind `warden train` (and `warden-bench train|loso`): read the data files, featurize,
+/// train, report. Output goes through `log` (progress, to stderr) and the returned report text.
+public enum TrainingDriver {
+    public static func stderr(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    /// Reads data files and extra-label files (reviewer labels; a row without `source` gets
+    /// `extra:<file name>`).
+    public static func loadRows(data: [String], extraLabels: [String] = [], log: (String) -> Void = stderr) throws -> [LabeledRow] {
+        var rows: [LabeledRow] = []
+        for p in data {
+            let r = try DatasetReader.read(path: p)
+            log("read \(r.count) rows from \(p)")
+            rows += r
+        }
+        for p in extraLabels {
+            let name = "extra:" + URL(fileURLWithPath: p).lastPathComponent
+            let r = try DatasetReader.read(path: p, defaultSource: name)
+            log("read \(r.count) extra-label rows from \(p)")
+            rows += r
+        }
+        return rows
+    }
+
+    public static func featurize(_ rows: [LabeledRow], options: TrainOptions, log: (String) -> Void = stderr) -> FeaturizedData {
+        let t0 = ContinuousClock.now
+        let data = FeaturizedData(rows: rows, features: options.features, windowChars: options.windowChars,
+                                  windowStride: options.windowStride, threads: options.threads)
+        log("featurized \(rows.count) rows from \(data.sources.count) sources (\(data.entryCount) entries) in \(ContinuousClock.now - t0)")
+        return data
+    }
+
+    /// Trains on split == train, calibrates on dev, returns the classifier and a Markdown report of
+    /// dev metrics (through the real scoring path).
+    public static func train(_ data: FeaturizedData, options: TrainOptions, log: @escaping (String) -> Void = stderr) -> (ContentClassifier, String) {
+        let t0 = ContinuousClock.now
+        let clf = Trainer.fit(data, options: options) { e, n in
+            log("train: epoch \(e)/\(n) [" + String(repeating: "#", count: e * 20 / n) + String(repeating: ".", count: 20 - e * 20 / n) + "] \(ContinuousClock.now - t0)")
+        }
+        log("trained in \(ContinuousClock.now - t0)")
+        let dev = data.rows.filter(\.isDev)
+        let report = Trainer.evaluate(clf, rows: dev)
+        return (clf, devMarkdown(report, rows: dev.count))
+    }
+
+    public static func devMarkdown(_ report: [HeadReport], rows: Int) -> String {
+        var s = "| category | dev pos/neg | AUPRC | threshold | precision | recall |\n|---|---|---|---|---|---|\n"
+        for r in report {
+            let t = r.threshold.isNaN ? "–" : String(format: "%.3f", r.threshold)
+            let p = r.precision.isNaN ? "–" : String(format: "%.3f", r.precision)
+            let rc = r.recall.isNaN ? "–" : String(format: "%.3f", r.recall)
+            let au = r.positives == 0 ? "n/a (no positives)" : fmt(r.auprc)
+            s += "| \(r.name) | \(r.positives)/\(r.negatives) | \(au) | \(t) | \(p) | \(rc) |\n"
+        }
+        s += "\n(dev split: \(rows) rows; any category = max category score vs any positive label; its precision/recall are of `flagged`.)\n"
+        return s
+    }
+
+    public static func describe(_ o: TrainOptions) -> String {
+        let f = o.features
+        return "buckets 2^\(f.bucketsLog2), words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight)), chars \(f.charMin)-\(f.charMax) (w \(f.charWeight)), epochs \(o.epochs), lr \(o.learningRate), l2 \(o.l2), source cap \(Int(o.sourceCap)), positive share \(o.positiveShare), any head \(o.trainAnyHead), any blend \(o.anyBlend), seed \(o.seed)"
+    }
+}

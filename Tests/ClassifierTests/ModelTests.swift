@@ -1,0 +1,290 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import Classifier
+
+/// A small synthetic data set: hateful / violent / benign sentences from templates.
+func syntheticRows() -> [LabeledRow] {
+    let groups = ["martians", "venusians", "plutonians", "saturnians"]
+    let hateT = ["all {g} are vermin and should be removed", "{g} are disgusting subhuman filth",
+                 "i hate {g} they ruin everything", "never trust {g} they are parasites"]
+    let violT = ["i will stab him with a knife tonight", "he shot the guard and beat the driver",
+                 "they attacked the village and burned the houses", "i am going to punch you until you bleed"]
+    let benignT = ["the {g} festival had great food and music", "my friend likes to study {g} history",
+                   "we visited the museum and had lunch", "please summarize this article about gardening",
+                   "how do i bake sourdough bread at home", "the weather is lovely this afternoon"]
+    var rows: [LabeledRow] = []
+    func labels(hate: Int8 = -1, violence: Int8 = -1) -> [Int8] {
+        var l = [Int8](repeating: -1, count: headSlots)
+        l[Head.hate.rawValue] = hate
+        l[Head.violence.rawValue] = violence
+        let known = [hate, violence].filter { $0 >= 0 }
+        l[Head.any.rawValue] = known.isEmpty ? -1 : (known.contains(1) ? 1 : 0)
+        return l
+    }
+    var k = 0
+    for g in groups {
+        for t in hateT {
+            rows.append(LabeledRow(text: t.replacingOccurrences(of: "{g}", with: g), labels: labels(hate: 1), source: "hatesrc", isDev: k % 5 == 0)); k += 1
+        }
+        for t in benignT {
+            let text = t.replacingOccurrences(of: "{g}", with: g)
+            rows.append(LabeledRow(text: text, labels: labels(hate: 0, violence: 0), source: "benign", isDev: k % 5 == 0)); k += 1
+            rows.append(LabeledRow(text: text + " today", labels: labels(hate: 0), source: "hatesrc", isDev: k % 5 == 0)); k += 1
+        }
+    }
+    for (i, t) in violT.enumerated() {
+        for suffix in ["", " again", " at night", " right now"] {
+            rows.append(LabeledRow(text: t + suffix, labels: labels(violence: 1), source: "violsrc", isDev: (i + k) % 5 == 0)); k += 1
+        }
+    }
+    return rows
+}
+
+func smallOptions() -> TrainOptions {
+    var o = TrainOptions()
+    o.features.bucketsLog2 = 14
+    o.epochs = 8
+    o.threads = 1
+    o.name = "test-model"
+    return o
+}
+
+@Suite("Model, training and file format")
+struct ModelTests {
+    @Test func maskedLossLeavesUnlabeledHeadsUntouched() {
+        let rows = syntheticRows()
+        let o = smallOptions()
+        let data = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let w = Trainer.train(data, options: o, include: { _ in true })
+        // No row labels sexual, self-harm, harassment or hate/threatening: those slots never move.
+        for slot in [Head.sexual, .selfHarm, .harassment, .hateThreatening].map(\.rawValue) {
+            var moved = false
+            for b in 0...w.buckets where w.storage[b * headSlots + slot] != 0 { moved = true }
+            #expect(!moved, "slot \(slot) moved without labels")
+        }
+        // Hate and violence did move.
+        #expect(w.storage.enumerated().contains { $0.offset % headSlots == Head.hate.rawValue && $0.element != 0 })
+        #expect(w.storage.enumerated().contains { $0.offset % headSlots == Head.violence.rawValue && $0.element != 0 })
+    }
+
+    @Test func rowWithoutLabelDoesNotMoveHead() {
+        // Adding rows that label only hate must not change the violence head at all.
+        let o = smallOptions()
+        var rows = syntheticRows().filter { $0.labels[Head.violence.rawValue] >= 0 }
+        let base = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let w1 = Trainer.train(base, options: o, include: { _ in true })
+        // same rows, each labels only hate now → violence slot must stay exactly 0
+        rows = rows.map { r in var r = r; r.labels[Head.violence.rawValue] = -1; r.labels[Head.hate.rawValue] = r.labels[Head.any.rawValue]; return r }
+        let data2 = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let w2 = Trainer.train(data2, options: o, include: { _ in true })
+        #expect(w1.storage.enumerated().contains { $0.offset % headSlots == Head.violence.rawValue && $0.element != 0 })
+        #expect(!w2.storage.enumerated().contains { $0.offset % headSlots == Head.violence.rawValue && $0.element != 0 })
+    }
+
+    @Test func trainingLearnsTheSeparation() throws {
+        let rows = syntheticRows()
+        let o = smallOptions()
+        let data = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let clf = Trainer.fit(data, options: o)
+        let hate = clf.scores("all jupiterians are vermin and disgusting parasites").categories
+        let benign = clf.scores("we visited the festival and had great food").categories
+        let violent = clf.scores("i will stab the guard with a knife").categories
+        #expect(hate[ModerationCategory.hate.index] > benign[ModerationCategory.hate.index] + 0.2)
+        #expect(violent[ModerationCategory.violence.index] > benign[ModerationCategory.violence.index] + 0.2)
+        // On the training rows themselves the any-category AUPRC is high.
+        let report = Trainer.evaluate(clf, rows: rows)
+        let any = report.first { $0.name.hasPrefix("any category") }!
+        #expect((any.auprc ?? 0) > 0.9)
+    }
+
+    @Test func trainingIsDeterministic() {
+        let rows = syntheticRows()
+        let o = smallOptions()
+        let data = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 2)
+        let a = Trainer.train(data, options: o, include: { _ in true })
+        let b = Trainer.train(data, options: o, include: { _ in true })
+        #expect(a == b)
+        var o2 = o; o2.seed = 7
+        let c = Trainer.train(data, options: o2, include: { _ in true })
+        #expect(a != c)
+    }
+
+    func trainedSmallModel() -> ContentClassifier {
+        let o = smallOptions()
+        let data = FeaturizedData(rows: syntheticRows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        return Trainer.fit(data, options: o)
+    }
+
+    @Test func saveLoadRoundTrip() throws {
+        let clf = trainedSmallModel()
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("warden-rt-\(UUID().uuidString).bin")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try clf.write(to: url)
+        let back = try ContentClassifier.load(contentsOf: url)
+        #expect(back.header == clf.header)
+        #expect(back.weights == clf.weights)   // weights were rounded to half precision before saving
+        for t in ["all venusians are vermin", "hello there", "", "i will stab you"] {
+            #expect(back.moderate(t) == clf.moderate(t))
+        }
+    }
+
+    @Test func truncatedAndCorruptFilesFailLoudly() throws {
+        let clf = trainedSmallModel()
+        let data = try ModelFile.encode(header: clf.header, weights: clf.weights)
+        let dir = FileManager.default.temporaryDirectory
+        func attempt(_ bytes: Data, _ label: String) -> String? {
+            let url = dir.appendingPathComponent("warden-bad-\(label)-\(UUID().uuidString).bin")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try? bytes.write(to: url)
+            do { _ = try ContentClassifier.load(contentsOf: url); return nil }
+            catch { let s = "\(error)"; #expect(s.contains(url.path), "error must name the path: \(s)"); return s }
+        }
+        #expect(attempt(data.prefix(data.count - 1), "trunc1")?.contains("size") == true)
+        #expect(attempt(data.prefix(data.count / 2), "trunchalf") != nil)
+        #expect(attempt(data.prefix(10), "tiny") != nil)
+        #expect(attempt(Data(), "empty") != nil)
+        var flipped = data; flipped[data.count / 2] ^= 0x40
+        #expect(attempt(flipped, "flip")?.contains("checksum") == true)
+        var magic = data; magic[0] = 0x58
+        #expect(attempt(magic, "magic")?.contains("magic") == true)
+        var header = data; header[20] ^= 0x01
+        #expect(attempt(header, "header") != nil)
+        do {
+            _ = try ContentClassifier.load(contentsOf: dir.appendingPathComponent("does-not-exist.bin"))
+            Issue.record("missing file loaded")
+        } catch { #expect("\(error)".contains("does-not-exist.bin")) }
+    }
+
+    @Test func emptyAndHugeInputs() {
+        let clf = trainedSmallModel()
+        let e = clf.moderate("")
+        #expect(e.categoryScores.count == 8)
+        #expect(e.categoryScores.values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let big = String(repeating: "we visited the museum and had lunch. ", count: 1_000_000 / 37)
+        let r = clf.moderate(big + "all venusians are vermin and should be removed")
+        #expect(r.categoryScores.values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+        // The hateful tail of a 1 MB text is found by the windows.
+        let tailHate = r.categoryScores[.hate]!
+        let plain = clf.moderate(big).categoryScores[.hate]!
+        #expect(tailHate > plain)
+        let junk = String(repeating: "\u{200B}\u{0007}🙂", count: 10_000)
+        #expect(clf.moderate(junk).categoryScores.count == 8)
+    }
+
+    @Test func windowsCoverLongTexts() {
+        let words = (0..<2000).map { "w\($0 % 97)x" }.joined(separator: " ")
+        let n = TextNormalizer.normalize(words)
+        let wins = ContentClassifier.windows(n, chars: 1000, stride: 750)
+        #expect(wins.count > 1)
+        #expect(wins.first!.lowerBound == 0)
+        #expect(wins.last!.upperBound == n.tokens.count)
+        for (a, b) in zip(wins, wins.dropFirst()) { #expect(b.lowerBound <= a.upperBound) } // overlap, no gap
+        for w in wins { #expect(n.tokens[w.upperBound - 1].upperBound - n.tokens[w.lowerBound].lowerBound <= 1000) }
+    }
+}
+
+@Suite("Rules and metrics")
+struct RuleTests {
+    func words(_ s: String) -> [String] { TextNormalizer.normalize(s).words }
+
+    @Test func minorIndicator() {
+        #expect(SafetyRules.minorIndicator(words("she is only 14 years old")) == 1)
+        #expect(SafetyRules.minorIndicator(words("a 15yo girl")) == 1)
+        #expect(SafetyRules.minorIndicator(words("a twelve year old")) == 1)
+        #expect(SafetyRules.minorIndicator(words("an underage kid")) == 1)
+        #expect(SafetyRules.minorIndicator(words("in 8th grade")) == 1)
+        #expect(SafetyRules.minorIndicator(words("a little girl")) == 1)
+        #expect(SafetyRules.minorIndicator(words("u n d e r a g e")) == 1)
+        #expect(SafetyRules.minorIndicator(words("she is 25 years old")) == 0)
+        #expect(SafetyRules.minorIndicator(words("5 years ago I moved")) == 0)
+        #expect(SafetyRules.minorIndicator(words("two consenting adults")) == 0)
+    }
+
+    @Test func goreIndicator() {
+        #expect(SafetyRules.goreIndicator(words("his entrails spilled out and blood spatter covered the wall")) > 0.9)
+        #expect(SafetyRules.goreIndicator(words("the body was dismembered")) > 0.6)
+        #expect(SafetyRules.goreIndicator(words("we went to the park")) == 0)
+        #expect(SafetyRules.goreIndicator(words("he punched him")) == 0)
+    }
+
+    @Test func aucprMatchesHandComputed() {
+        // ranking: + - + -  → AP = (1/1 + 2/3) / 2
+        let ap = Metrics.auprc(scores: [0.9, 0.8, 0.7, 0.1], labels: [true, false, true, false])!
+        #expect(abs(ap - (1 + 2.0 / 3) / 2) < 1e-9)
+        #expect(Metrics.auprc(scores: [0.1, 0.2], labels: [false, false]) == nil)
+        #expect(abs(Metrics.auroc(scores: [0.9, 0.8, 0.7, 0.1], labels: [true, false, true, false])! - 0.75) < 1e-9)
+    }
+
+    @Test func plattFitsSeparableScores() {
+        let z: [Float] = [-3, -2, -1, -0.5, 0.5, 1, 2, 3]
+        let y = [false, false, false, true, false, true, true, true]
+        let p = Metrics.fitPlatt(logits: z, labels: y)
+        #expect(p.a > 0)
+        #expect(p.apply(3) > 0.8)
+        #expect(p.apply(-3) < 0.2)
+    }
+
+    @Test func jsonFormats() throws {
+        #expect(try ModerationJSON.parseInput(Array(#"{"input": "hi"}"#.utf8), line: 1) == "hi")
+        #expect(throws: ModerationJSON.InputError.self) { try ModerationJSON.parseInput(Array("{nope".utf8), line: 7) }
+        do { _ = try ModerationJSON.parseInput([0x7B, 0xFF, 0x7D], line: 3); Issue.record("accepted bad UTF-8") }
+        catch { #expect("\(error)" == "line 3: invalid UTF-8") }
+        let r = ModerationResult(scores: [.hate: 0.9], thresholds: [.hate: 0.5])
+        let s = ModerationJSON.format(r)
+        let obj = try JSONSerialization.jsonObject(with: Data(s.utf8)) as! [String: Any]
+        #expect(obj["flagged"] as? Bool == true)
+        #expect((obj["category_scores"] as! [String: Any]).count == 8)
+    }
+
+    @Test func datasetLabelsAreMaskedNotZero() {
+        let l = DatasetReader.slotLabels(labels: ["hate": 1], orig: nil)
+        #expect(l[Head.hate.rawValue] == 1)
+        #expect(l[Head.violence.rawValue] == -1)
+        #expect(l[Head.any.rawValue] == 1)
+        let tox = DatasetReader.slotLabels(labels: [:], orig: ["toxicity": 1])
+        #expect(tox[Head.any.rawValue] == 1)
+        #expect(tox[Head.hate.rawValue] == -1)
+        #expect(DatasetReader.slotLabels(labels: [:], orig: ["rating": "Mature"])[Head.any.rawValue] == -1)
+        #expect(DatasetReader.slotLabels(labels: ["hate": 0], orig: nil)[Head.any.rawValue] == 0)
+    }
+}
+
+@Suite("Shipped model")
+struct BundledModelTests {
+    static var modelURL: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/warden-fast.bin")
+    }
+
+    @Test func flagsObviousHateAndViolenceNotBenign() throws {
+        let clf = try ContentClassifier.load(contentsOf: Self.modelURL)
+        #expect(clf.modelName.hasPrefix("warden-fast"))
+        let hateful = clf.moderate("All immigrants are filthy vermin and should be exterminated")
+        let violent = clf.moderate("I am going to kill you and stab your family with a knife")
+        let benign = clf.moderate("Could you suggest a recipe for a vegetable soup for dinner?")
+        let maxScore = { (r: ModerationResult) in r.categoryScores.values.max()! }
+        #expect(hateful.flagged)
+        #expect(violent.flagged)
+        #expect(!benign.flagged)
+        #expect(hateful.categoryScores[.hate]! > 0.5)
+        #expect(maxScore(benign) < 0.3)
+        // Evasion does not get through: the obfuscated text scores like the plain one.
+        let plain = clf.moderate("you stupid idiot, kill yourself").categoryScores
+        let obf = clf.moderate("y0u $tup1d 1d10t, k i l l  yoursеlf").categoryScores
+        for c in ModerationCategory.allCases { #expect(abs(plain[c]! - obf[c]!) < 0.05) }
+    }
+
+    @Test func bundledFindsModelViaEnvironmentOrCWD() throws {
+        // WARDEN_MODEL is read by bundled(); this process may not have it, so check the candidates.
+        let c = ContentClassifier.bundledCandidates().map(\.path)
+        #expect(c.contains { $0.hasSuffix("Models/warden-fast.bin") })
+    }
+
+    @Test func biasAuditRuns() throws {
+        let clf = try ContentClassifier.load(contentsOf: Self.modelURL)
+        let r = BiasAudit.run(clf)
+        #expect(r.groups.count == BiasAudit.groups.map(\.names.count).reduce(0, +))
+        #expect(r.groups.allSatisfy { $0.sentences == BiasAudit.templates.count })
+    }
+}
