@@ -13,6 +13,11 @@ struct Warden: AsyncParsableCommand {
         abstract: "A self-hosted gateway for deploying language models responsibly.",
         subcommands: [
             // Keep one line per command; each command lives in its own file.
+            ServeCommand.self,
+            MigrateCommand.self,
+            OrgsCommand.self,
+            AppsCommand.self,
+            KeysCommand.self,
             ClassifyCommand.self,
             TrainCommand.self,
         ]

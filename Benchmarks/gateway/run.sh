@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Gateway overhead: wrk against a fast fake upstream (nginx returning a fixed completion),
+# directly, through an nginx proxy_pass hop (the floor), and through Warden, at 1, 16 and 64
+# connections, non-streaming and streaming. Prints requests/s, p50/p99 latency and CPU time per
+# request of the hop (nginx or Warden), then Warden's figures as ratios of nginx's in this run.
+# The machine is shared and noisy: compare the ratios, not the absolute numbers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION=${BENCH_DURATION:-5}
+CONNS=${BENCH_CONNECTIONS:-"1 16 64"}
+BIN=${WARDEN_BIN:-$(swift build -c release --show-bin-path)/warden}
+WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
+PY=${PYTHON:-python3}
+
+for tool in wrk nginx; do
+  command -v $tool >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null; break; }
+done
+[[ -x "$BIN" ]] || { echo "no warden binary at $BIN (make release)"; exit 1; }
+
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP=$(free_port); HOP=$(free_port); GW=$(free_port)
+
+COMPLETION='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"fake","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+CHUNK='data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n'
+STREAM="${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":8}}\n\ndata: [DONE]\n\n"
+
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+error_log $WORK/nginx-error.log warn;
+pid $WORK/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/body;
+  proxy_temp_path $WORK/proxy;
+  upstream fake { server 127.0.0.1:$UP; keepalive 128; }
+  server {
+    listen 127.0.0.1:$UP;
+    location /v1/models { default_type application/json; return 200 '{"object":"list","data":[]}'; }
+    location /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+    location /s/v1/models { default_type application/json; return 200 '{"object":"list","data":[]}'; }
+    location /s/v1/chat/completions { default_type text/event-stream; return 200 "$(printf '%s' "$STREAM" | sed 's/"/\\"/g')"; }
+  }
+  server {
+    listen 127.0.0.1:$HOP;
+    location / { proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf"
+cleanup() { [[ -n "${GW_PID:-}" ]] && kill -TERM "$GW_PID" 2>/dev/null; nginx -c "$WORK/nginx.conf" -s stop 2>/dev/null || true; }
+trap cleanup EXIT
+
+cat > "$WORK/warden.yaml" <<YAML
+server: {host: 127.0.0.1, port: $GW}
+store: {sqlite: $WORK/warden.sqlite}
+recording: {text: none}
+upstreams:
+  - name: fake
+    base_url: http://127.0.0.1:$UP/v1
+    max_connections: 128
+    models: [{name: fake}]
+  - name: fake-stream
+    base_url: http://127.0.0.1:$UP/s/v1
+    max_connections: 128
+    models: [{name: fake-stream}]
+YAML
+"$BIN" migrate --config "$WORK/warden.yaml" >/dev/null
+ORG=$("$BIN" orgs create --config "$WORK/warden.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+APP=$("$BIN" apps create --config "$WORK/warden.yaml" --org "$ORG" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+KEY=$("$BIN" keys create --config "$WORK/warden.yaml" --app "$APP" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden.yaml" > "$WORK/warden.log" 2>&1 &
+GW_PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GW/healthz" >/dev/null && break; sleep 0.1; done
+
+# The hop's nginx worker: the one serving $HOP is the same single worker as the fake's, so
+# nginx CPU per request is measured as (worker CPU of hop run - worker CPU of direct run).
+NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+for mode in plain stream; do
+  cat > "$WORK/$mode.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $KEY"
+wrk.body = '{"model":"fake$( [[ $mode == stream ]] && echo -stream )","messages":[{"role":"user","content":"Say hello"}],"max_tokens":16$( [[ $mode == stream ]] && echo ',"stream":true' )}'
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %d\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
+end
+LUA
+done
+
+declare -A RPS P50 P99 CPU
+run() { # name port mode conns pid-to-measure
+  local name=$1 port=$2 mode=$3 c=$4 pid=$5 before after out
+  before=$(cpu_ticks "$pid")
+  local path=/v1/chat/completions
+  [[ $mode == stream && $name != warden ]] && path=/s/v1/chat/completions
+  out=$(wrk -t $(( c < 2 ? 1 : 2 )) -c "$c" -d "${DURATION}s" -s "$WORK/$mode.lua" "http://127.0.0.1:$port$path" | grep RESULT)
+  after=$(cpu_ticks "$pid")
+  read -r _ reqs dur p50 p99 errs <<<"$out"
+  (( errs == 0 )) || echo "warning: $name $mode c=$c had $errs errors" >&2
+  RPS[$name,$mode,$c]=$(awk -v r="$reqs" -v d="$dur" 'BEGIN{printf "%.0f", r/(d/1e6)}')
+  P50[$name,$mode,$c]=$p50; P99[$name,$mode,$c]=$p99
+  CPU[$name,$mode,$c]=$(awk -v t=$((after-before)) -v hz="$HZ" -v r="$reqs" 'BEGIN{printf "%.1f", t/hz/r*1e6}')
+}
+
+for mode in plain stream; do
+  for c in $CONNS; do
+    run direct "$UP" "$mode" "$c" "$NGINX_WORKER"
+    run nginx "$HOP" "$mode" "$c" "$NGINX_WORKER"
+    run warden "$GW" "$mode" "$c" "$GW_PID"
+  done
+done
+
+printf "\n%-7s %-6s %5s %10s %9s %9s %12s\n" mode path conns "req/s" "p50 ms" "p99 ms" "CPU µs/req"
+for mode in plain stream; do for c in $CONNS; do for name in direct nginx warden; do
+  cpu=${CPU[$name,$mode,$c]}
+  [[ $name == nginx ]] && cpu=$(awk -v a="$cpu" -v b="${CPU[direct,$mode,$c]}" 'BEGIN{printf "%.1f", a-b}')
+  [[ $name == direct ]] && cpu="(upstream ${cpu})"
+  printf "%-7s %-6s %5s %10s %9s %9s %12s\n" "$mode" "$name" "$c" "${RPS[$name,$mode,$c]}" "${P50[$name,$mode,$c]}" "${P99[$name,$mode,$c]}" "$cpu"
+done; done; done
+
+echo
+echo "Warden relative to the nginx hop, same run (targets: CPU ≤ 2x, added p50 ≤ 2x, throughput ≥ 0.5x, streaming added p50 ≤ 2x):"
+for mode in plain stream; do
+  c1=$(echo $CONNS | awk '{print $1}'); c16=$(echo $CONNS | awk '{print ($2 == "" ? $1 : $2)}')
+  awk -v m="$mode" \
+      -v wd="${P50[warden,$mode,$c1]}" -v nd="${P50[nginx,$mode,$c1]}" -v dd="${P50[direct,$mode,$c1]}" \
+      -v wr="${RPS[warden,$mode,$c16]}" -v nr="${RPS[nginx,$mode,$c16]}" \
+      -v wc="${CPU[warden,$mode,$c16]}" -v nc="${CPU[nginx,$mode,$c16]}" -v dc="${CPU[direct,$mode,$c16]}" -v c1="$c1" -v c16="$c16" 'BEGIN{
+        na = nd - dd; wa = wd - dd; ncpu = nc - dc; if (na <= 0) na = 0.001; if (ncpu <= 0) ncpu = 0.1
+        printf "  %-6s added p50 at %d conn: warden %.3f ms vs nginx %.3f ms = %.1fx | CPU/req at %d: %.0f vs %.0f µs = %.1fx | req/s at %d: %.2fx\n",
+          m, c1, wa, na, wa/na, c16, wc, ncpu, wc/ncpu, c16, wr/nr }'
+done

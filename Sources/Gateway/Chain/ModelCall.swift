@@ -1,0 +1,52 @@
+import WardenCore
+
+/// The model endpoints Warden forwards.
+public enum ModelEndpoint: String, Sendable, CaseIterable {
+    case chatCompletions = "/v1/chat/completions"
+    case completions = "/v1/completions"
+    case embeddings = "/v1/embeddings"
+
+    /// Path below the upstream's base URL.
+    var upstreamPath: String {
+        switch self {
+        case .chatCompletions: return "/chat/completions"
+        case .completions: return "/completions"
+        case .embeddings: return "/embeddings"
+        }
+    }
+
+    var supportsStreaming: Bool { self != .embeddings }
+}
+
+/// A validated request to a model: what the client asked, and where it goes.
+public struct ModelCall: Sendable {
+    public var endpoint: ModelEndpoint
+    /// The model name as the client sent it.
+    public var requestedModel: String
+    public var route: ResolvedRoute
+    public var stream: Bool
+    /// The client asked for the final usage chunk (`stream_options.include_usage`).
+    public var clientWantsStreamUsage: Bool
+    /// The request body, to be forwarded (after the steps' rewrites).
+    public var body: JSONValue
+
+    /// All prompt text of the call (messages' text content, or prompt, or input), for screening and recording.
+    public var promptText: String {
+        var parts: [String] = []
+        func collect(_ v: JSONValue?) {
+            switch v {
+            case .string(let s)?: parts.append(s)
+            case .array(let items)?: items.forEach { collect($0) }
+            case .object?:
+                if let text = v?["text"] { collect(text) } else { collect(v?["content"]) }
+            default: break
+            }
+        }
+        switch endpoint {
+        case .chatCompletions: body["messages"]?.array?.forEach { collect($0["content"]) }
+        case .completions: collect(body["prompt"])
+        case .embeddings: collect(body["input"])
+        }
+        return parts.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Store
+import Synchronization
+import WardenCore
+
+/// Who is calling: established by `Authenticate`.
+public struct Principal: Sendable, Equatable {
+    public var orgId: String
+    public var appId: String
+    public var keyId: String
+}
+
+/// What a request knows as it moves down the chain. Each step reads what earlier steps
+/// established and adds what it learns. Facts the `RecordUsage` step needs after the response
+/// (which outer steps cannot read from inner copies of this value) go to the shared `meter`.
+public struct WardenRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// `req_…`, echoed as `x-request-id`.
+    public var requestID: String
+    /// When the request arrived (for latency).
+    public var receivedAt: ContinuousClock.Instant
+    /// The caller, once authenticated.
+    public var principal: Principal?
+    /// The end user of the calling app, from the `user` field or the `X-Warden-End-User` header.
+    public var endUser: String?
+    /// The parsed, validated model call, once read.
+    public var call: ModelCall?
+    /// Facts for the usage record, shared by every step of this request.
+    public let meter: UsageMeter
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        requestID = Identifier.make(.req, length: 20)
+        receivedAt = .now
+        meter = UsageMeter()
+    }
+
+    /// Bodies are read by the chain with its own limit (`server.max_body_bytes`).
+    public var maxUploadSize: Int { .max }
+}
+
+/// Facts about one request gathered for its usage record, safe to update from any step or task.
+///
+/// ```swift
+/// context.meter.update { $0.model = "smollm2" }
+/// ```
+public final class UsageMeter: Sendable {
+    public struct Facts: Sendable {
+        public var principal: Principal?
+        public var endUser: String?
+        public var model: String?
+        public var upstream: String?
+        public var stream = false
+        public var promptTokens: Int?
+        public var completionTokens: Int?
+        public var tokensEstimated = false
+        public var firstByteAt: ContinuousClock.Instant?
+        /// An error that happened after the response head was sent (stream broken, client gone).
+        public var lateErrorCode: String?
+        public var errorCode: String?
+        public var promptText: String?
+        public var completionText: String?
+    }
+
+    private let facts = Mutex(Facts())
+
+    public init() {}
+
+    public func update(_ body: (inout Facts) -> Void) {
+        facts.withLock { body(&$0) }
+    }
+
+    public var snapshot: Facts { facts.withLock { $0 } }
+}

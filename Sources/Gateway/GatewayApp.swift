@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Store
+import WardenCore
+
+/// A gateway ready to run: the Hummingbird application and the long-lived parts tests and
+/// commands may need to reach (the usage writer to flush, the key cache refresher, the metrics).
+///
+/// ```swift
+/// let gateway = try Gateway(config: config, store: try SQLiteStore(path: config.store.sqlite),
+///                           classifier: try ContentClassifier.bundled(), logger: logger)
+/// try await gateway.application.runService()    // SIGTERM: drain requests, flush usage, stop
+/// ```
+public struct Gateway: Sendable {
+    public let application: Application<RouterResponder<WardenRequestContext>>
+    public let usageWriter: UsageWriter
+    public let keyRefresher: KeyCacheRefresher
+    public let metrics: GatewayMetrics
+    public let store: any WardenStore
+
+    public init(config: WardenConfig, store: any WardenStore, classifier: (any TextClassifying)?, logger: Logger,
+                onServerRunning: (@Sendable (Int) async -> Void)? = nil) {
+        let hasher = APIKeyHasher(secret: config.security.keySecret)
+        let keys = KeyCache(hasher: hasher)
+        let refresher = KeyCacheRefresher(cache: keys, store: store, interval: .milliseconds(Int64(config.security.keyRefreshSeconds * 1000)), logger: logger)
+        let writer = UsageWriter(store: store, interval: .milliseconds(config.recording.flushIntervalMs), logger: logger)
+        let purger = RetentionPurger(store: store, retentionDays: config.recording.retentionDays, logger: logger)
+        let upstreams = UpstreamClients(configs: config.upstreams)
+        let metrics = GatewayMetrics()
+        let modelRouter = ModelRouter(upstreams: config.upstreams)
+
+        let router = Router(context: WardenRequestContext.self)
+        router.add(middleware: IdentifyRequest())
+        router.add(middleware: OpenAIErrorMiddleware())
+
+        // The model API. Each request passes these steps in order; a step may answer early
+        // (an error) and later issues insert theirs (enforce, limit, apply policy, screen input)
+        // between `Authenticate` and the forward without touching the others.
+        func modelCall(_ endpoint: ModelEndpoint) -> RouterGroup<WardenRequestContext> {
+            router.group()
+                .add(middleware: RecordUsage(endpoint: endpoint.rawValue, writer: writer, metrics: metrics, retention: config.recording.text, logger: logger))
+                .add(middleware: Authenticate(keys: keys))
+                .add(middleware: ReadModelCall(endpoint: endpoint, router: modelRouter, maxBodyBytes: config.server.maxBodyBytes))
+        }
+        let forwarder = Forwarder(upstreams: upstreams, metrics: metrics, collectText: config.recording.text != .none)
+        for endpoint in ModelEndpoint.allCases {
+            modelCall(endpoint).post(RouterPath(endpoint.rawValue), use: forwarder.handle)
+        }
+
+        let moderations = ModerationsRoute(classifier: classifier, maxInputs: config.moderation.maxInputs, maxBodyBytes: config.server.maxBodyBytes)
+        router.group()
+            .add(middleware: RecordUsage(endpoint: "/v1/moderations", writer: writer, metrics: metrics, retention: .none, logger: logger))
+            .add(middleware: Authenticate(keys: keys))
+            .post("/v1/moderations", use: moderations.moderate)
+
+        router.group()
+            .add(middleware: Authenticate(keys: keys))
+            .get("/v1/models", use: ModelsRoute(router: modelRouter).list)
+
+        let operational = OperationalRoutes(store: store, upstreams: upstreams, metrics: metrics)
+        router.get("/healthz", use: operational.healthz)
+        router.get("/readyz", use: operational.readyz)
+        router.get("/metrics", use: operational.metricsText)
+
+        let admin = AdminRoutes(directory: TenantDirectory(store: store, hasher: hasher), refresher: refresher)
+        admin.register(on: router.group("/admin/v1").add(middleware: RequireAdminToken(token: config.security.adminToken)))
+
+        var application = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "warden"),
+            // Stopped in reverse order after the HTTP server drains: the usage writer flushes last.
+            services: [writer, purger, upstreams, refresher],
+            onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        application.beforeServerStarts { try await refresher.refresh(force: true) }
+
+        self.application = application
+        self.usageWriter = writer
+        self.keyRefresher = refresher
+        self.metrics = metrics
+        self.store = store
+    }
+}

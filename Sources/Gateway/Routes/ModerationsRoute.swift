@@ -1,0 +1,78 @@
+import Hummingbird
+import NIOCore
+import WardenCore
+
+/// `POST /v1/moderations`: the built-in classifier behind the public API's exact request and
+/// response shapes, so `client.moderations.create(...)` works unchanged.
+struct ModerationsRoute: Sendable {
+    let classifier: (any TextClassifying)?
+    let maxInputs: Int
+    let maxBodyBytes: Int
+
+    func moderate(_ request: Request, context: WardenRequestContext) async throws -> Response {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw OpenAIError.bodyTooLarge(limit: maxBodyBytes)
+        }
+        let body = try ModelCallValidator.parse(Array(buffer.readableBytesView))
+        let inputs = try Self.inputs(of: body, maxInputs: maxInputs)
+        guard let classifier else {
+            throw OpenAIError(status: 503, message: "The built-in classifier is not loaded on this gateway (see moderation.model in warden.yaml).",
+                              type: "api_error", code: "classifier_unavailable")
+        }
+        context.meter.update {
+            $0.model = classifier.modelName
+            $0.promptTokens = inputs.reduce(0) { $0 + TokenEstimate.tokens(in: $1) }
+            $0.tokensEstimated = true
+            $0.firstByteAt = .now
+        }
+        let results = JSONValue.array(inputs.map { Self.json(classifier.moderate($0)) })
+        let response = JSONValue.object([
+            ("id", .string("modr-" + Identifier.randomBase62(24))),
+            ("model", .string(classifier.modelName)),
+            ("results", results),
+        ])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: response.serialized())))
+    }
+
+    /// The texts to classify: `input` as a string, an array of strings, or an array of `{"type": "text", "text": …}` parts.
+    static func inputs(of body: JSONValue, maxInputs: Int) throws(OpenAIError) -> [String] {
+        guard let input = body["input"] else { throw OpenAIError.invalidRequest("Missing required parameter: 'input'.", param: "input") }
+        if let model = body["model"], model.string == nil, !model.isNull {
+            throw OpenAIError.invalidRequest("Invalid type for 'model': expected a string, but got \(model.typeName).", param: "model")
+        }
+        if let text = input.string { return [text] }
+        guard let items = input.array else {
+            throw OpenAIError.invalidRequest("Invalid type for 'input': expected a string or an array of strings, but got \(input.typeName).", param: "input")
+        }
+        guard !items.isEmpty else { throw OpenAIError.invalidRequest("'input' must not be an empty array.", param: "input") }
+        guard items.count <= maxInputs else {
+            throw OpenAIError.invalidRequest("'input' has \(items.count) items; this gateway accepts at most \(maxInputs) per request. Split it into several requests.", param: "input")
+        }
+        var texts: [String] = []
+        texts.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            if let text = item.string { texts.append(text); continue }
+            if item["type"]?.string == "text", let text = item["text"]?.string { texts.append(text); continue }
+            throw OpenAIError.invalidRequest("Invalid type for 'input[\(i)]': expected a string, but got \(item.typeName).", param: "input[\(i)]")
+        }
+        return texts
+    }
+
+    static func json(_ result: ModerationResult) -> JSONValue {
+        let cats = ModerationCategory.allCases
+        return .object([
+            ("flagged", .bool(result.flagged)),
+            ("categories", .object(cats.map { ($0.rawValue, .bool(result.categories[$0] ?? false)) })),
+            ("category_scores", .object(cats.map { ($0.rawValue, .number(Self.format(result.categoryScores[$0] ?? 0))) })),
+        ])
+    }
+
+    static func format(_ x: Double) -> String {
+        guard x.isFinite else { return "0" }
+        return "\(max(0, min(1, x)))"
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+
+extension Org: FetchableRecord, PersistableRecord { public static let databaseTableName = "orgs" }
+extension App: FetchableRecord, PersistableRecord { public static let databaseTableName = "apps" }
+extension APIKeyRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "api_keys" }
+extension UsageRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "usage_records" }
+extension AuditEntry: FetchableRecord, PersistableRecord { public static let databaseTableName = "audit_log" }
+
+/// The embedded store: SQLite through GRDB, in WAL mode so readers never wait on the writer.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "var/warden.sqlite")   // creates and migrates
+/// let orgs = try await store.orgs()
+/// ```
+public final class SQLiteStore: WardenStore {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating folders and file as needed) and migrates the database.
+    public init(path: String) throws {
+        self.path = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    /// Names of the migrations applied to the database, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: Tenants
+
+    public func insertOrg(_ org: Org, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            try org.insert(db)
+            try Self.recordChange(db, audit)
+        }
+    }
+
+    public func org(id: String) async throws -> Org? {
+        try await pool.read { db in try Org.fetchOne(db, key: id) }
+    }
+
+    public func orgs() async throws -> [Org] {
+        try await pool.read { db in try Org.order(Column("created_at"), Column("id")).fetchAll(db) }
+    }
+
+    public func insertApp(_ app: App, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            guard try Org.exists(db, key: app.orgId) else { throw StoreError.notFound(kind: "org", id: app.orgId) }
+            try app.insert(db)
+            try Self.recordChange(db, audit)
+        }
+    }
+
+    public func app(id: String) async throws -> App? {
+        try await pool.read { db in try App.fetchOne(db, key: id) }
+    }
+
+    public func apps(orgId: String?) async throws -> [App] {
+        try await pool.read { db in
+            var request = App.order(Column("created_at"), Column("id"))
+            if let orgId { request = request.filter(Column("org_id") == orgId) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func insertKey(_ key: APIKeyRecord, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            guard try App.exists(db, key: key.appId) else { throw StoreError.notFound(kind: "app", id: key.appId) }
+            try key.insert(db)
+            try Self.recordChange(db, audit)
+        }
+    }
+
+    public func key(id: String) async throws -> APIKeyRecord? {
+        try await pool.read { db in try APIKeyRecord.fetchOne(db, key: id) }
+    }
+
+    public func keys(appId: String?) async throws -> [APIKeyRecord] {
+        try await pool.read { db in
+            var request = APIKeyRecord.order(Column("created_at"), Column("id"))
+            if let appId { request = request.filter(Column("app_id") == appId) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func revokeKey(id: String, at: Date, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            guard var key = try APIKeyRecord.fetchOne(db, key: id) else { throw StoreError.notFound(kind: "key", id: id) }
+            guard key.revokedAt == nil else { throw StoreError.conflict("key '\(id)' is already revoked") }
+            key.revokedAt = at
+            try key.update(db)
+            try Self.recordChange(db, audit)
+        }
+    }
+
+    public func tenantGeneration() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'tenant_generation'") ?? 0
+        }
+    }
+
+    /// Writes the audit entry and moves the tenant generation, inside the caller's transaction.
+    private static func recordChange(_ db: Database, _ audit: AuditEntry) throws {
+        try audit.insert(db)
+        try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE name = 'tenant_generation'")
+    }
+
+    // MARK: Audit
+
+    public func auditEntries(limit: Int) async throws -> [AuditEntry] {
+        try await pool.read { db in
+            try AuditEntry.order(Column("time").desc, Column("rowid").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    // MARK: Usage
+
+    public func insertUsage(_ records: [UsageRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await pool.write { db in
+            for record in records { try record.insert(db, onConflict: .ignore) }
+        }
+    }
+
+    public func usage(limit: Int) async throws -> [UsageRecord] {
+        try await pool.read { db in
+            try UsageRecord.order(Column("time").desc, Column("rowid").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    public func usageCount() async throws -> Int {
+        try await pool.read { db in try UsageRecord.fetchCount(db) }
+    }
+
+    public func purgeText(olderThan cutoff: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                UPDATE usage_records SET prompt_text = NULL, completion_text = NULL
+                WHERE time < ? AND (prompt_text IS NOT NULL OR completion_text IS NOT NULL)
+                """,
+                arguments: [cutoff])
+            return db.changesCount
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+/// The schema, as an ordered list of migrations. Never edit a shipped migration: add one.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_tenants_usage_audit") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO meta (name, value) VALUES ('tenant_generation', 0)")
+            try db.create(table: "orgs") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "apps") { t in
+                t.primaryKey("id", .text)
+                t.column("org_id", .text).notNull().references("orgs").indexed()
+                t.column("name", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "api_keys") { t in
+                t.primaryKey("id", .text)
+                t.column("app_id", .text).notNull().references("apps").indexed()
+                t.column("org_id", .text).notNull().references("orgs")
+                t.column("name", .text).notNull()
+                t.column("prefix", .text).notNull().indexed()
+                t.column("hash", .text).notNull().unique()
+                t.column("created_at", .datetime).notNull()
+                t.column("revoked_at", .datetime)
+            }
+            try db.create(table: "audit_log") { t in
+                t.primaryKey("id", .text)
+                t.column("time", .datetime).notNull().indexed()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("target_type", .text).notNull()
+                t.column("target_id", .text).notNull()
+                t.column("before", .text)
+                t.column("after", .text)
+            }
+            try db.create(table: "usage_records") { t in
+                t.primaryKey("id", .text)
+                t.column("time", .datetime).notNull().indexed()
+                t.column("endpoint", .text).notNull()
+                t.column("org_id", .text)
+                t.column("app_id", .text)
+                t.column("key_id", .text)
+                t.column("end_user", .text)
+                t.column("model", .text)
+                t.column("upstream", .text)
+                t.column("stream", .boolean).notNull()
+                t.column("prompt_tokens", .integer)
+                t.column("completion_tokens", .integer)
+                t.column("tokens_estimated", .boolean).notNull()
+                t.column("first_byte_ms", .double)
+                t.column("total_ms", .double).notNull()
+                t.column("status", .integer).notNull()
+                t.column("error_code", .text)
+                t.column("prompt_text", .text)
+                t.column("completion_text", .text)
+            }
+            try db.create(index: "usage_records_org_time", on: "usage_records", columns: ["org_id", "time"])
+            try db.create(index: "usage_records_app_time", on: "usage_records", columns: ["app_id", "time"])
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Writes usage records behind the request path. `submit` only appends to an in-memory buffer
+/// (a lock and an append, no I/O); the service's loop writes the buffer in batches every
+/// `interval`, and on graceful shutdown writes everything left before it returns.
+/// A failed write keeps the records and retries them on the next turn.
+///
+/// ```swift
+/// let writer = UsageWriter(store: store, interval: .milliseconds(200), logger: logger)
+/// // add `writer` to the service group before the HTTP server, so it stops after it
+/// writer.submit(record)
+/// ```
+public final class UsageWriter: Service, Sendable {
+    private let store: any WardenStore
+    private let interval: Duration
+    private let batchSize: Int
+    private let maxBuffered: Int
+    private let logger: Logger
+    private let buffer = Mutex<[UsageRecord]>([])
+    private let dropped = Atomic<Int>(0)
+
+    public init(store: any WardenStore, interval: Duration = .milliseconds(200), batchSize: Int = 1000,
+                maxBuffered: Int = 1_000_000, logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.batchSize = batchSize
+        self.maxBuffered = maxBuffered
+        self.logger = logger
+    }
+
+    /// Queues a record for writing. Never blocks on the store.
+    public func submit(_ record: UsageRecord) {
+        let accepted = buffer.withLock { records -> Bool in
+            guard records.count < maxBuffered else { return false }
+            records.append(record)
+            return true
+        }
+        if !accepted { dropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Records waiting to be written.
+    public var pending: Int { buffer.withLock { $0.count } }
+
+    /// Records refused because the buffer was full (the store was failing for a long time).
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            await flush()
+        }
+        await flush()
+        logger.info("usage writer stopped", metadata: ["pending": "\(pending)", "dropped": "\(droppedCount)"])
+    }
+
+    /// Writes everything buffered now, in batches; records of a failed batch go back to the buffer.
+    public func flush() async {
+        while true {
+            let batch = buffer.withLock { records -> [UsageRecord] in
+                let n = min(records.count, batchSize)
+                let batch = Array(records.prefix(n))
+                records.removeFirst(n)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await store.insertUsage(batch)
+            } catch {
+                logger.error("usage write failed; will retry", metadata: ["error": "\(error)", "records": "\(batch.count)"])
+                buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
+                return
+            }
+        }
+    }
+}
+
+/// Clears stored prompt and completion text older than the retention period, hourly and at start.
+///
+/// ```swift
+/// let purger = RetentionPurger(store: store, retentionDays: 30, logger: logger)
+/// ```
+public struct RetentionPurger: Service {
+    let store: any WardenStore
+    let retentionDays: Int
+    let interval: Duration
+    let logger: Logger
+
+    public init(store: any WardenStore, retentionDays: Int, interval: Duration = .seconds(3600), logger: Logger) {
+        self.store = store
+        self.retentionDays = retentionDays
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// One purge pass; returns the number of records whose text was cleared.
+    @discardableResult
+    public func purgeOnce(now: Date = Date()) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-Double(retentionDays) * 86_400)
+        return try await store.purgeText(olderThan: cutoff)
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let n = try await purgeOnce()
+                if n > 0 { logger.info("purged stored text past retention", metadata: ["records": "\(n)", "days": "\(retentionDays)"]) }
+            } catch {
+                logger.error("retention purge failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+        }
+    }
+}

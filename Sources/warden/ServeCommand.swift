@@ -1,0 +1,56 @@
+import ArgumentParser
+import Classifier
+import Foundation
+import Gateway
+import Logging
+import Store
+import WardenCore
+
+/// `warden serve`: runs the gateway until SIGTERM or SIGINT, then drains requests and flushes usage.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the gateway.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Override server.port from the configuration.")
+    var port: Int?
+
+    func run() async throws {
+        Logs.bootstrap()
+        let logger = Logger(label: "warden")
+        var (config, store) = try options.openStore()
+        if let port { config.server.port = port }
+        let classifier = try loadClassifier(config, logger: logger)
+        let host = config.server.host
+        let models = config.upstreams.flatMap { $0.models.map(\.name) }
+        let gateway = Gateway(config: config, store: store, classifier: classifier, logger: logger) { port in
+            logger.info("warden listening", metadata: ["address": "http://\(host):\(port)", "models": "\(models)"])
+        }
+        try await gateway.application.runService()
+    }
+
+    private func loadClassifier(_ config: WardenConfig, logger: Logger) throws -> (any TextClassifying)? {
+        do {
+            let classifier = try config.moderation.model.map { try ContentClassifier.load(contentsOf: URL(fileURLWithPath: $0)) } ?? ContentClassifier.bundled()
+            logger.info("classifier loaded", metadata: ["model": "\(classifier.modelName)"])
+            return classifier
+        } catch {
+            if config.moderation.model != nil { throw error }
+            logger.warning("no classifier model found; /v1/moderations answers 503", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+/// `warden migrate`: creates or updates the store's schema and lists the applied migrations.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or update the store's schema.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let (config, store) = try options.openStore()
+        print("store: \(config.store.sqlite)")
+        for name in try store.appliedMigrations() { print("applied: \(name)") }
+    }
+}

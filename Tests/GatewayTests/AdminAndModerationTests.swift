@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Store
+import Testing
+import WardenCore
+@testable import Gateway
+
+/// Flags any text containing "attack" as violence; scores everything else 0.01.
+struct KeywordClassifier: TextClassifying {
+    var modelName: String { "keyword-test" }
+    func moderate(_ text: String) -> ModerationResult {
+        ModerationResult(scores: [.violence: text.contains("attack") ? 0.97 : 0.01], thresholds: [:])
+    }
+}
+
+@Suite struct AdminAPITests {
+    let token = "admin-secret-token"
+
+    func admin(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil, token: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.authorization: "Bearer \(token ?? self.token)", .contentType: "application/json"]
+        headers[HTTPField.Name("x-warden-actor")!] = "alice"
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    @Test func createUseAndRevokeAKeyAllAudited() async throws {
+        try await withLiveGateway(adminToken: token, { client, f in
+            let org = try await admin(client, .post, "/admin/v1/orgs", #"{"name":"Beta"}"#)
+            #expect(org.status == .created)
+            let orgID = try #require(org.json["id"]?.string)
+            let app = try await admin(client, .post, "/admin/v1/apps", #"{"org_id":"\#(orgID)","name":"support-bot"}"#)
+            let appID = try #require(app.json["id"]?.string)
+            let created = try await admin(client, .post, "/admin/v1/keys", #"{"app_id":"\#(appID)","name":"prod"}"#)
+            #expect(created.status == .created)
+            let key = try #require(created.json["key"]?.string)
+            let keyID = try #require(created.json["id"]?.string)
+            #expect(created.json["hash"]?.string == "(redacted)")
+
+            // The key works at once (the admin API refreshes the cache).
+            let ok = try await client.post("/v1/chat/completions", key: key, json: chat("m-ok"))
+            #expect(ok.status == .ok)
+            // Listing never shows the key or its hash.
+            let listed = try await admin(client, .get, "/admin/v1/keys?app_id=\(appID)")
+            #expect(!listed.text.contains(key))
+            #expect(listed.json.array?.count == 1)
+
+            let revoked = try await admin(client, .post, "/admin/v1/keys/\(keyID)/revoke")
+            #expect(revoked.status == .ok)
+            let denied = try await client.post("/v1/chat/completions", key: key, json: chat("m-ok"))
+            #expect(denied.status == .unauthorized)
+            let again = try await admin(client, .post, "/admin/v1/keys/\(keyID)/revoke")
+            #expect(again.status == .conflict)
+
+            let audit = try await admin(client, .get, "/admin/v1/audit?limit=4")
+            let actions = audit.json.array?.compactMap { $0["action"]?.string }
+            #expect(actions == ["key.revoke", "key.create", "app.create", "org.create"])
+            #expect(audit.json.array?.first?["actor"]?.string == "admin-api:alice")
+            #expect(audit.json.array?.first?["before"]?.string != nil)
+        })
+    }
+
+    @Test func adminNeedsTheToken() async throws {
+        try await withLiveGateway(adminToken: token, { client, f in
+            let wrong = try await admin(client, .get, "/admin/v1/orgs", token: "nope")
+            #expect(wrong.status == .unauthorized)
+            let apiKey = try await admin(client, .get, "/admin/v1/orgs", token: f.key)
+            #expect(apiKey.status == .unauthorized)
+            let none = try await client.get("/admin/v1/orgs", key: nil)
+            #expect(none.status == .unauthorized)
+            let bad = try await admin(client, .post, "/admin/v1/apps", #"{"org_id":"org_missing","name":"x"}"#)
+            #expect(bad.status == .notFound)
+            let missing = try await admin(client, .post, "/admin/v1/apps", #"{"name":"x"}"#)
+            #expect(missing.status == .badRequest && missing.errorParam == "org_id")
+        })
+    }
+
+    @Test func adminIsClosedWithoutAConfiguredToken() async throws {
+        try await withLiveGateway { client, f in
+            let r = try await client.get("/admin/v1/orgs", key: "anything")
+            #expect(r.status == .forbidden && r.errorCode == "admin_disabled")
+        }
+    }
+}
+
+@Suite struct ModerationsEndpointTests {
+    @Test func moderatesStringsAndArraysInTheAPIShape() async throws {
+        try await withLiveGateway(classifier: KeywordClassifier(), { client, f in
+            let one = try await client.post("/v1/moderations", key: f.key, json: #"{"input":"we attack at dawn"}"#)
+            #expect(one.status == .ok)
+            #expect(one.json["id"]?.string?.hasPrefix("modr-") == true)
+            #expect(one.json["model"]?.string == "keyword-test")
+            let result = try #require(one.json["results"]?.array?.first)
+            #expect(result["flagged"]?.bool == true)
+            #expect(result["categories"]?["violence"]?.bool == true)
+            #expect(result["categories"]?["sexual/minors"]?.bool == false)
+            #expect(result["category_scores"]?["violence"]?.double == 0.97)
+            #expect(result["categories"].map { if case .object(let m) = $0 { return m.count } else { return 0 } } == 8)
+
+            let many = try await client.post("/v1/moderations", key: f.key, json: #"{"input":["hello","attack",""],"model":"omni-moderation-latest"}"#)
+            #expect(many.json["results"]?.array?.map { $0["flagged"]?.bool ?? false } == [false, true, false])
+        }, afterShutdown: { f in
+            #expect(try await f.store.usage(limit: 5).allSatisfy { $0.endpoint == "/v1/moderations" && $0.model == "keyword-test" })
+        })
+    }
+
+    @Test func badModerationInputsAreRejected() async throws {
+        try await withLiveGateway(classifier: KeywordClassifier(), configure: { $0.moderation.maxInputs = 3 }, { client, f in
+            let cases: [(String, Int, String?)] = [
+                (#"{"model":"x"}"#, 400, "input"),
+                (#"{"input":5}"#, 400, "input"),
+                (#"{"input":["a",7]}"#, 400, "input[1]"),
+                (#"{"input":[]}"#, 400, "input"),
+                (#"{"input":["a","b","c","d"]}"#, 400, "input"),
+            ]
+            for (body, status, param) in cases {
+                let r = try await client.post("/v1/moderations", key: f.key, json: body)
+                #expect(Int(r.status.code) == status, "\(body)")
+                #expect(r.errorParam == param, "\(body)")
+            }
+            let unauth = try await client.post("/v1/moderations", key: nil, json: #"{"input":"x"}"#)
+            #expect(unauth.status == .unauthorized)
+        })
+    }
+
+    @Test func withoutAClassifierTheEndpointSaysSo() async throws {
+        try await withLiveGateway { client, f in
+            let r = try await client.post("/v1/moderations", key: f.key, json: #"{"input":"x"}"#)
+            #expect(r.status == .serviceUnavailable && r.errorCode == "classifier_unavailable")
+        }
+    }
+}

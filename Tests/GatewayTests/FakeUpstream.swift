@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// An OpenAI-compatible model server for tests, whose behaviour is chosen by the model name it
+/// receives (the gateway's `upstream_name`): exact answers, delays, resets, malformed bodies,
+/// and slow or broken streams.
+enum FakeUpstream {
+    static func application() -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/v1/models") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[]}"#)))
+        }
+        router.post("/v1/chat/completions") { request, _ in try await respond(request, chat: true) }
+        router.post("/v1/completions") { request, _ in try await respond(request, chat: false) }
+        router.post("/v1/embeddings") { request, _ in
+            var request = request
+            _ = try await request.collectBody(upTo: 1 << 20)
+            return json(#"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2]}],"model":"e","usage":{"prompt_tokens":2,"total_tokens":2}}"#)
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func respond(_ request: Request, chat: Bool) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 22)
+        let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as! [String: Any]
+        let model = object["model"] as? String ?? ""
+        let includeUsage = (object["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
+        switch model {
+        case "slow":
+            try await Task.sleep(for: .seconds(3))
+            return json(completion(model, chat: chat))
+        case "error500":
+            return json(#"{"error":{"message":"model crashed","type":"server_error","param":null,"code":"crash"}}"#, status: .internalServerError)
+        case "text502":
+            return Response(status: .badGateway, body: .init(byteBuffer: ByteBuffer(string: "bad gateway from upstream")))
+        case "malformed":
+            return json(#"{"id": "x", "choices": [ {"#)
+        case "no-usage":
+            return json(#"{"id":"c1","object":"chat.completion","model":"no-usage","choices":[{"index":0,"message":{"role":"assistant","content":"abcdefgh"},"finish_reason":"stop"}]}"#)
+        case "reset":
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(contentLength: 1000) { writer in
+                try await writer.write(ByteBuffer(string: #"{"id":"#))
+                throw CancellationError()
+            })
+        case let m where m.hasPrefix("stream"):
+            return stream(model: m, chat: chat, includeUsage: includeUsage)
+        default:
+            return json(completion(model, chat: chat))
+        }
+    }
+
+    static func completion(_ model: String, chat: Bool) -> String {
+        let choice = chat
+            ? #"{"index":0,"message":{"role":"assistant","content":"hello from fake"},"finish_reason":"stop"}"#
+            : #"{"index":0,"text":"hello from fake","finish_reason":"stop"}"#
+        return #"{"id":"c1","object":"chat.completion","created":1,"model":"\#(model)","choices":[\#(choice)],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"#
+    }
+
+    static func stream(model: String, chat: Bool, includeUsage: Bool) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+            for piece in ["Hel", "lo", " there"] {
+                let delta = chat ? #"{"delta":{"content":"\#(piece)"},"index":0}"# : #"{"text":"\#(piece)","index":0}"#
+                // Split each event across two writes to exercise reassembly.
+                let event = #"data: {"id":"s1","object":"chat.completion.chunk","choices":[\#(delta)]}"# + "\n\n"
+                let cut = event.index(event.startIndex, offsetBy: 20)
+                try await writer.write(ByteBuffer(string: String(event[..<cut])))
+                try await writer.write(ByteBuffer(string: String(event[cut...])))
+                if model == "stream-slow" { try await Task.sleep(for: .seconds(3)) }
+            }
+            switch model {
+            case "stream-malformed":
+                try await writer.write(ByteBuffer(string: "data: {not json}\n\n"))
+            case "stream-reset":
+                throw CancellationError()
+            case "stream-nodone":
+                break
+            default:
+                if includeUsage {
+                    try await writer.write(ByteBuffer(string: #"data: {"id":"s1","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":3,"total_tokens":14}}"# + "\n\n"))
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Synchronization
+@testable import Store
+
+/// A store whose usage writes fail while `failing` is set; everything else is unsupported.
+final class FailingStore: WardenStore {
+    let failing = Mutex(true)
+    let written = Mutex<[UsageRecord]>([])
+
+    struct Unavailable: Error {}
+
+    func insertUsage(_ records: [UsageRecord]) async throws {
+        if failing.withLock({ $0 }) { throw Unavailable() }
+        written.withLock { $0.append(contentsOf: records) }
+    }
+
+    func insertOrg(_ org: Org, audit: AuditEntry) async throws { throw Unavailable() }
+    func org(id: String) async throws -> Org? { nil }
+    func orgs() async throws -> [Org] { [] }
+    func insertApp(_ app: App, audit: AuditEntry) async throws { throw Unavailable() }
+    func app(id: String) async throws -> App? { nil }
+    func apps(orgId: String?) async throws -> [App] { [] }
+    func insertKey(_ key: APIKeyRecord, audit: AuditEntry) async throws { throw Unavailable() }
+    func key(id: String) async throws -> APIKeyRecord? { nil }
+    func keys(appId: String?) async throws -> [APIKeyRecord] { [] }
+    func revokeKey(id: String, at: Date, audit: AuditEntry) async throws { throw Unavailable() }
+    func tenantGeneration() async throws -> Int { 0 }
+    func auditEntries(limit: Int) async throws -> [AuditEntry] { [] }
+    func usage(limit: Int) async throws -> [UsageRecord] { written.withLock { $0 } }
+    func usageCount() async throws -> Int { written.withLock { $0.count } }
+    func purgeText(olderThan cutoff: Date) async throws -> Int { 0 }
+    func ping() async throws { throw Unavailable() }
+}
