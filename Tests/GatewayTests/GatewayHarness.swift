@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -41,7 +42,7 @@ func testConfig(upstreamPort: Int, storePath: String) -> WardenConfig {
 func withLiveGateway(
     adminToken: String? = nil,
     classifier: (any TextClassifying)? = nil,
-    configure: (inout WardenConfig) -> Void = { _ in },
+    configure: @escaping @Sendable (inout WardenConfig) -> Void = { _ in },
     _ body: @escaping @Sendable (any TestClientProtocol, GatewayFixture) async throws -> Void,
     afterShutdown: @escaping @Sendable (GatewayFixture) async throws -> Void = { _ in }
 ) async throws {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -136,7 +137,8 @@ import WardenCore
                 #expect(r.json["error"]?["type"]?.string == "invalid_request_error", "\(name)")
             }
         }, afterShutdown: { f in
-            #expect(try await f.store.usageCount() == 11)
+            let count = try await f.store.usageCount()
+            #expect(count == 11)
         })
     }
 

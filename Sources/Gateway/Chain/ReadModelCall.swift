@@ -11,12 +11,7 @@ struct ReadModelCall: RouterMiddleware {
 
     func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
         var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw OpenAIError.bodyTooLarge(limit: maxBodyBytes)
-        }
+        let buffer = try await request.collectBody(limit: maxBodyBytes)
         let body = try ModelCallValidator.parse(Array(buffer.readableBytesView))
         try ModelCallValidator.validate(body, for: endpoint)
         let requested = body["model"]!.string!

@@ -16,7 +16,7 @@ struct StrictDecoder: Decoder {
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let all = try base.container(keyedBy: AnyKey.self)
         for key in all.allKeys where Key(stringValue: key.stringValue) == nil {
-            let path = (codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            let path = ConfigPath.format(codingPath + [key])
             throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "unknown key '\(path)'"))
         }
         return KeyedDecodingContainer(StrictKeyedContainer<Key>(base: try base.container(keyedBy: Key.self)))
@@ -28,6 +28,17 @@ struct StrictDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
         try base.singleValueContainer()
+    }
+}
+
+/// Formats a coding path the way the configuration docs name keys: `upstreams[0].models[1].name`.
+enum ConfigPath {
+    static func format(_ path: [any CodingKey]) -> String {
+        var out = ""
+        for key in path {
+            if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return out
     }
 }
 

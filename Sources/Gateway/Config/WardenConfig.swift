@@ -96,8 +96,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
 
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-                .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+            let p = ConfigPath.format(context.codingPath)
             return p.isEmpty ? "(top level)" : p
         }
         switch error {

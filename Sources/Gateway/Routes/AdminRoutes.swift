@@ -101,7 +101,7 @@ struct AdminRoutes: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: WardenRequestContext) async throws -> T {
         var request = request
-        let buffer = try await request.collectBody(upTo: 1 << 20)
+        let buffer = try await request.collectBody(limit: 1 << 20)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {

@@ -11,12 +11,7 @@ struct ModerationsRoute: Sendable {
 
     func moderate(_ request: Request, context: WardenRequestContext) async throws -> Response {
         var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw OpenAIError.bodyTooLarge(limit: maxBodyBytes)
-        }
+        let buffer = try await request.collectBody(limit: maxBodyBytes)
         let body = try ModelCallValidator.parse(Array(buffer.readableBytesView))
         let inputs = try Self.inputs(of: body, maxInputs: maxInputs)
         guard let classifier else {
