@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 SWIFT ?= swift
+# Release builds live apart from debug ones, so a long release build never blocks test builds.
+RELEASE := -c release --scratch-path .build-release
 DATASETS ?= ../shared/datasets
 
 .PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier model clean
@@ -19,7 +21,7 @@ build:
 	$(SWIFT) build --product warden
 
 release:
-	$(SWIFT) build -c release --product warden
+	$(SWIFT) build $(RELEASE) --product warden
 
 ## Release build, local model server, default config, first org/app/key, then the gateway on 127.0.0.1:8080.
 run: release venv
@@ -38,15 +40,15 @@ test-e2e: build venv
 bench: bench-gateway bench-classifier
 
 bench-gateway: release
-	Benchmarks/gateway/run.sh
+	WARDEN_BIN=$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden Benchmarks/gateway/run.sh
 
 bench-classifier:
-	$(SWIFT) build -c release --product warden-bench
-	$$($(SWIFT) build -c release --show-bin-path)/warden-bench classifier
+	$(SWIFT) build $(RELEASE) --product warden-bench
+	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench classifier
 
 ## Retrain the shipped classifier from ../shared/datasets (not needed to run or test).
 model: release
-	$$($(SWIFT) build -c release --show-bin-path)/warden train --data $(DATASETS)/*.jsonl.gz --out Models/warden-fast.bin
+	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden train --data $(DATASETS)/*.jsonl.gz --out Models/warden-fast.bin
 
 clean:
 	rm -rf .build var

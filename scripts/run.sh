@@ -3,7 +3,7 @@
 # key (printed once), an admin token, then the gateway in the foreground. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="$(swift build -c release --show-bin-path)/warden"
+BIN="${WARDEN_BIN:-$(swift build -c release --scratch-path .build-release --show-bin-path)/warden}"
 PY=.venv/bin/python
 MODEL_PORT=${WARDEN_MODEL_PORT:-8081}
 mkdir -p var

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${BENCH_DURATION:-5}
 CONNS=${BENCH_CONNECTIONS:-"1 16 64"}
-BIN=${WARDEN_BIN:-$(swift build -c release --show-bin-path)/warden}
+BIN=${WARDEN_BIN:-$(swift build -c release --scratch-path .build-release --show-bin-path)/warden}
 WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
 PY=${PYTHON:-python3}
 

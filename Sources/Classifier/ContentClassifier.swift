@@ -129,9 +129,8 @@ public final class ContentClassifier: TextClassifying, Sendable {
         s[6] = calibrator.probability(z, Head.violence.rawValue)
         let any = calibrator.probability(z, Head.any.rawValue)
         if s[0] >= Self.ruleGate || s[6] >= Self.ruleGate {
-            let words = text.slice(tokens: tokens).words
-            if s[0] >= Self.ruleGate { s[1] = s[0] * Double(SafetyRules.minorIndicator(words)) }
-            if s[6] >= Self.ruleGate { s[7] = s[6] * Double(SafetyRules.goreIndicator(words)) }
+            if s[0] >= Self.ruleGate { s[1] = s[0] * Double(SafetyRules.minorIndicator(text, tokens: tokens)) }
+            if s[6] >= Self.ruleGate { s[7] = s[6] * Double(SafetyRules.goreIndicator(text, tokens: tokens)) }
         }
         return (s, any)
     }

@@ -76,12 +76,15 @@ public struct LabeledRow: Sendable {
     public var labels: [Int8]
     public var source: String
     public var isDev: Bool
+    /// How many of the 8 categories the row labels (known 0 or 1).
+    public var labeledCategories: Int
 
-    public init(text: String, labels: [Int8], source: String, isDev: Bool) {
+    public init(text: String, labels: [Int8], source: String, isDev: Bool, labeledCategories: Int? = nil) {
         self.text = text
         self.labels = labels
         self.source = source
         self.isDev = isDev
+        self.labeledCategories = labeledCategories ?? labels.prefix(Head.any.rawValue).filter { $0 >= 0 }.count
     }
 
     /// True when the row has at least one known label.
@@ -142,8 +145,9 @@ public enum DatasetReader {
             let labels = obj["labels"] as? [String: Any] ?? [:]
             let source = obj["source"] as? String ?? fallback
             let split = obj["split"] as? String ?? "train"
+            let known = labels.keys.filter { ModerationCategory(rawValue: $0) != nil }.count
             rows.append(LabeledRow(text: text, labels: slotLabels(labels: labels, orig: obj["orig"] as? [String: Any]),
-                                   source: source, isDev: split == "dev"))
+                                   source: source, isDev: split == "dev", labeledCategories: known))
         }
         return rows
     }

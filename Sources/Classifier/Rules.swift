@@ -46,38 +46,93 @@ public enum SafetyRules {
     static let ageUnits: Set<String> = ["yo", "yr", "yrs", "year", "years", "y", "yearold", "yearolds"]
     static let gradeWords: Set<String> = ["grade", "grader", "graders", "form", "year"]
 
+    // MARK: Hashed lexicons (the hot path never builds strings)
+
+    /// FNV-1a state (before finishing) of a token's scalars.
+    @inline(__always) static func state(_ s: UnsafeBufferPointer<UInt32>, _ r: Range<Int>, from h0: UInt64 = StableHash.offset) -> UInt64 {
+        var h = h0
+        for p in r { h = StableHash.step(h, s[p]) }
+        return h
+    }
+
+    static func key(_ word: String) -> UInt64 { StableHash.hash(word) }
+
+    static let minorWordTable: [UInt64: Float] = Dictionary(minorWords.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
+    static let minorPhraseTable: [UInt64: Float] = Dictionary(minorPhrases.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
+    static let numberTable: [UInt64: Int] = Dictionary(numberWords.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
+    static let ageUnitKeys: Set<UInt64> = Set(ageUnits.map(key))
+    static let strongAgeUnitKeys: Set<UInt64> = Set(["yo", "yr", "yrs", "y", "yearold"].map(key))
+    static let oldKeys: Set<UInt64> = Set(["old", "olds"].map(key))
+    static let ageWordKeys: Set<UInt64> = Set(["aged", "age"].map(key))
+    static let gradeKeys: Set<UInt64> = Set(["grade", "grader", "graders"].map(key))
+    static let ordinalSuffixes: Set<String> = ["th", "st", "nd", "rd"]
+
     /// 0…1: how strongly the tokens indicate that a minor is involved.
     public static func minorIndicator(_ words: [String]) -> Float {
-        var best: Float = 0
-        for (i, w) in words.enumerated() {
-            if let v = minorWords[w] { best = max(best, v) }
-            if i + 1 < words.count, let v = minorPhrases[w + " " + words[i + 1]] { best = max(best, v) }
-            if best >= 1 { return 1 }
-            // "15yo", "12yr", "14yrs"
-            if let age = leadingAge(w), age.rest.isEmpty == false, ageUnits.contains(age.rest), age.value < 18 {
-                return 1
-            }
-            // "15 yo", "fifteen year old", "15 years old", "aged 15", "age 12"
-            if let n = Int(w) ?? numberWords[w], n > 0, n < 18 {
-                if i + 1 < words.count, ageUnits.contains(words[i + 1]) {
-                    // "5 years ago" / "3 years of experience": require "old" or a unit like "yo".
-                    let unit = words[i + 1]
-                    if unit == "yo" || unit == "yr" || unit == "yrs" || unit == "y" || unit == "yearold" {
-                        return 1
-                    }
-                    if i + 2 < words.count, words[i + 2] == "old" || words[i + 2] == "olds" { return 1 }
-                }
-                if i > 0, words[i - 1] == "aged" || words[i - 1] == "age" { return 1 }
-                // "8th grade", "grade 7"
-                if i + 1 < words.count, words[i + 1] == "grade" || words[i + 1] == "grader" { return 1 }
-                if i > 0, words[i - 1] == "grade" { return 1 }
-            }
-            if let g = leadingAge(w), ["th", "st", "nd", "rd"].contains(g.rest), g.value <= 12,
-               i + 1 < words.count, words[i + 1] == "grade" || words[i + 1] == "grader" || words[i + 1] == "graders" {
-                return 1
-            }
+        let t = text(words)
+        return minorIndicator(t, tokens: 0..<t.tokens.count)
+    }
+
+    static func text(_ words: [String]) -> NormalizedText {
+        var scalars: [UInt32] = []
+        var ranges: [Range<Int>] = []
+        for w in words {
+            if !scalars.isEmpty { scalars.append(0x20) }
+            let s = scalars.count
+            scalars += w.unicodeScalars.map(\.value)
+            ranges.append(s..<scalars.count)
         }
-        return best
+        return NormalizedText(scalars: scalars, tokens: ranges)
+    }
+
+    public static func minorIndicator(_ text: NormalizedText, tokens range: Range<Int>) -> Float {
+        guard !range.isEmpty else { return 0 }
+        return text.scalars.withUnsafeBufferPointer { s -> Float in
+            var keys = [UInt64](repeating: 0, count: range.count)
+            var states = [UInt64](repeating: 0, count: range.count)
+            for (k, t) in range.enumerated() {
+                states[k] = state(s, text.tokens[t])
+                keys[k] = StableHash.fmix(states[k])
+            }
+            @inline(__always) func number(_ k: Int) -> Int? {
+                let r = text.tokens[range.lowerBound + k]
+                if let n = numberTable[keys[k]] { return n }
+                guard r.count <= 3, r.allSatisfy({ s[$0] >= 0x30 && s[$0] <= 0x39 }) else { return nil }
+                return r.reduce(0) { $0 * 10 + Int(s[$1] - 0x30) }
+            }
+            var best: Float = 0
+            let n = range.count
+            for k in 0..<n {
+                if let v = minorWordTable[keys[k]] { best = max(best, v) }
+                if k + 1 < n {
+                    let pair = StableHash.fmix(state(s, text.tokens[range.lowerBound + k + 1], from: StableHash.step(states[k], 0x20)))
+                    if let v = minorPhraseTable[pair] { best = max(best, v) }
+                }
+                if best >= 1 { return 1 }
+                let r = text.tokens[range.lowerBound + k]
+                let c0 = s[r.lowerBound]
+                if c0 >= 0x30 && c0 <= 0x39, r.contains(where: { s[$0] < 0x30 || s[$0] > 0x39 }) {
+                    // "15yo", "12yrs", "8th grade"
+                    var w = String.UnicodeScalarView()
+                    for p in r { w.append(Unicode.Scalar(s[p])!) }
+                    if let age = leadingAge(String(w)), !age.rest.isEmpty {
+                        if ageUnits.contains(age.rest), age.value < 18 { return 1 }
+                        if ordinalSuffixes.contains(age.rest), age.value <= 12, k + 1 < n, gradeKeys.contains(keys[k + 1]) { return 1 }
+                    }
+                }
+                if let v = number(k), v > 0, v < 18 {
+                    if k + 1 < n, ageUnitKeys.contains(keys[k + 1]) {
+                        // "5 years ago" / "3 years of experience" do not count: require "old" or a unit like "yo".
+                        if strongAgeUnitKeys.contains(keys[k + 1]) { return 1 }
+                        if k + 2 < n, oldKeys.contains(keys[k + 2]) { return 1 }
+                    }
+                    if k > 0, ageWordKeys.contains(keys[k - 1]) { return 1 }
+                    if k + 1 < n, gradeKeys.contains(keys[k + 1]) { return 1 }
+                    if k > 0, gradeKeys.contains(keys[k - 1]) { return 1 }
+                }
+            }
+            return best
+        }
     }
 
     /// Splits "15yo" into (15, "yo").
@@ -106,7 +161,7 @@ public enum SafetyRules {
         ("bleeding", 0.35), ("gash", 0.6), ("corpse", 0.4), ("carcass", 0.4), ("torso", 0.4),
         ("flesh", 0.5), ("guts", 0.8), ("skull", 0.4), ("organs", 0.5), ("crushed", 0.3),
         ("tortur", 0.5), ("slaughter", 0.5), ("butcher", 0.5), ("dissect", 0.5), ("limbs", 0.4),
-        ("headless", 0.8), ("burned alive", 0), // phrase handled below
+        ("headless", 0.8),
     ]
 
     static let gorePhrases: [String: Float] = [
@@ -117,15 +172,45 @@ public enum SafetyRules {
         "chopped up": 0.8, "bits of": 0.3,
     ]
 
+    static let goreStemTable: [UInt64: Float] = Dictionary(goreStems.filter { $0.1 > 0 }.map { (key($0.0), $0.1) }, uniquingKeysWith: max)
+    static let goreStemLengths: ClosedRange<Int> = {
+        let l = goreStems.map { $0.0.unicodeScalars.count }
+        return l.min()!...l.max()!
+    }()
+    static let gorePhraseTable: [UInt64: Float] = Dictionary(gorePhrases.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
+
     /// 0…1: similarity of the tokens to the gore descriptors.
     public static func goreIndicator(_ words: [String]) -> Float {
-        var total: Float = 0
-        for (i, w) in words.enumerated() {
-            var best: Float = 0
-            for (stem, weight) in goreStems where weight > 0 && w.hasPrefix(stem) { best = max(best, weight) }
-            total += best
-            if i + 1 < words.count, let v = gorePhrases[w + " " + words[i + 1]] { total += v }
+        let t = text(words)
+        return goreIndicator(t, tokens: 0..<t.tokens.count)
+    }
+
+    public static func goreIndicator(_ text: NormalizedText, tokens range: Range<Int>) -> Float {
+        guard !range.isEmpty else { return 0 }
+        return text.scalars.withUnsafeBufferPointer { s -> Float in
+            var total: Float = 0
+            var prevState: UInt64 = 0
+            for (k, t) in range.enumerated() {
+                let r = text.tokens[t]
+                // Longest matching stem (prefix) of the token.
+                var h = StableHash.offset
+                var best: Float = 0
+                var len = 0
+                for p in r {
+                    h = StableHash.step(h, s[p])
+                    len += 1
+                    if len > goreStemLengths.upperBound { break }
+                    if len >= goreStemLengths.lowerBound, let v = goreStemTable[StableHash.fmix(h)] { best = v }
+                }
+                total += best
+                let full = len == r.count ? h : state(s, r)
+                if k > 0 {
+                    let pair = StableHash.fmix(state(s, r, from: StableHash.step(prevState, 0x20)))
+                    if let v = gorePhraseTable[pair] { total += v }
+                }
+                prevState = full
+            }
+            return 1 - expf(-total)
         }
-        return 1 - expf(-total)
     }
 }

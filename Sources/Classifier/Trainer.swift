@@ -17,6 +17,9 @@ public struct TrainOptions: Sendable {
     public var positiveShare: Double = 0.5
     /// Train the `any` head.
     public var trainAnyHead = true
+    /// Any head: a row counts as a negative only if it labels at least this many categories
+    /// (a row that only says "not hate" may still be harassment). 1 = every all-zero row.
+    public var anyNegativeMinLabels = 1
     /// Blend of the any head into the categories (see `Calibrator`); 0 = off.
     public var anyBlend: Double = 0
     public var windowChars = 1000
@@ -176,11 +179,18 @@ public enum Trainer {
         // Per (source, slot, class) counts → per-row weights.
         let nSrc = data.sources.count
         var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
+        func label(_ r: Int, _ h: Int) -> Int8 {
+            let y = data.rows[r].labels[h]
+            if h == Head.any.rawValue {
+                if !options.trainAnyHead { return -1 }
+                if y == 0 && data.rows[r].labeledCategories < options.anyNegativeMinLabels { return -1 }
+            }
+            return y
+        }
         for r in rowIDs {
             let s = data.sourceOf[r]
-            for h in 0..<headSlots where data.rows[r].labels[h] >= 0 {
-                if h == Head.any.rawValue && !options.trainAnyHead { continue }
-                counts[(s * headSlots + h) * 2 + Int(data.rows[r].labels[h])] += 1
+            for h in 0..<headSlots where label(r, h) >= 0 {
+                counts[(s * headSlots + h) * 2 + Int(label(r, h))] += 1
             }
         }
         var alpha = [Double](repeating: 0, count: nSrc * headSlots)
@@ -208,9 +218,8 @@ public enum Trainer {
         for (k, r) in rowIDs.enumerated() {
             let s = data.sourceOf[r]
             for h in 0..<headSlots {
-                let y = data.rows[r].labels[h]
+                let y = label(r, h)
                 guard y >= 0 else { continue }
-                if h == Head.any.rawValue && !options.trainAnyHead { continue }
                 targets[k][h] = Float(y)
                 sampleW[k][h] = Float(alpha[s * headSlots + h] * beta[h * 2 + Int(y)])
             }

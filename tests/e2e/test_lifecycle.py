@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import signal
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,14 @@ def test_sigterm_flushes_every_usage_record_and_restart_keeps_them(fresh_gateway
     assert client.chat.completions.create(**chat_body("after restart")).choices[0].message.content == OK_CHAT_TEXT
     stop_and_check(gw)
     assert gw.count_records() == N_REQUESTS + 1
+
+
+def test_sigint_also_flushes_and_exits_zero(fresh_gateway):
+    gw = fresh_gateway(flush_interval_ms=60_000)
+    ids = [gw.post(CHAT, chat_body(f"int {i}")).headers["x-request-id"] for i in range(5)]
+    code = gw.stop(signal.SIGINT)
+    assert code == 0, gw.log_tail()
+    assert sorted(r["id"] for r in gw.records()) == sorted(ids)
 
 
 def test_sigterm_drains_in_flight_stream(fresh_gateway, fake_upstream):

@@ -50,7 +50,8 @@ public final class UpstreamClients: Service, Sendable {
         var request = HTTPClientRequest(url: upstream.baseURL + path)
         request.method = method
         request.headers.add(name: "accept", value: "application/json, text/event-stream")
-        request.headers.add(name: "x-request-id", value: requestID)
+        // Not `x-request-id`: some servers (llama-cpp-python) reject ids that are not UUIDs.
+        request.headers.add(name: "x-warden-request-id", value: requestID)
         if let authorization = upstream.authorization { request.headers.add(name: "authorization", value: authorization) }
         if let body {
             request.headers.add(name: "content-type", value: "application/json")
