@@ -384,7 +384,19 @@ def _make_handler(fake: FakeUpstream):
         def _completions(self, model, body, raw: bytes):
             if self._common_faults(model):
                 return
-            if model in ("ok", "slow"):
+            if model == "stream" and body.get("stream"):
+                self._start_stream()
+                for part in STREAM_PARTS:
+                    self._event({"id": "cmpl-fake-stream", "object": "text_completion", "created": 1700000000,
+                                 "model": model, "choices": [{"index": 0, "text": part, "logprobs": None,
+                                                              "finish_reason": None}]})
+                if (body.get("stream_options") or {}).get("include_usage"):
+                    self._event({"id": "cmpl-fake-stream", "object": "text_completion", "created": 1700000000,
+                                 "model": model, "choices": [],
+                                 "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}})
+                self._event(b"[DONE]")
+                self._end_stream()
+            elif model in ("ok", "slow"):
                 self._send_json(200, _completion_response(model, OK_COMPLETION_TEXT))
             elif model == "echo":
                 self._send_json(200, _completion_response(model, raw.decode()))

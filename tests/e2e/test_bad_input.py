@@ -95,6 +95,7 @@ def test_body_not_an_object(gateway):
     ("/v1/completions", {"model": "ok", "prompt": 5}, "prompt"),
     ("/v1/embeddings", {"model": "ok"}, "input"),
     ("/v1/embeddings", {"input": "x"}, "model"),
+    ("/v1/embeddings", {"model": "ok", "input": "x", "stream": True}, "stream"),
 ])
 def test_other_endpoints_validate(gateway, path, body, param):
     assert_error(gateway.post(path, body), 400, None, param)

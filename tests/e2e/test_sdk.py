@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 import uuid
 
 import openai
@@ -155,6 +156,27 @@ def test_completions(client, gateway):
     rec = gateway.record(raw.headers["x-request-id"])
     assert rec["endpoint"] == "/v1/completions"
     assert (rec["prompt_tokens"], rec["completion_tokens"], rec["status"]) == (7, 3, 200)
+
+
+def test_completions_stream(client, gateway):
+    raw = client.completions.with_raw_response.create(model="stream", prompt="Once", max_tokens=5, stream=True)
+    chunks = list(raw.parse())
+    assert "".join(c.choices[0].text for c in chunks if c.choices) == "".join(STREAM_PARTS)
+    assert all(c.choices for c in chunks)  # the usage-only chunk is stripped
+    rec = gateway.record(raw.headers["x-request-id"])
+    assert (rec["endpoint"], rec["stream"], rec["status"], rec["error_code"]) == ("/v1/completions", 1, 200, None)
+    assert (rec["prompt_tokens"], rec["completion_tokens"], rec["tokens_estimated"]) == (5, 3, 0)
+    assert rec["completion_text"] == "".join(STREAM_PARTS)
+
+
+def test_concurrent_streams(client):
+    def one(i):
+        stream = client.chat.completions.create(model="stream", messages=user(f"c{i}"), stream=True)
+        return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        texts = list(pool.map(one, range(32)))
+    assert texts == ["".join(STREAM_PARTS)] * 32
 
 
 def test_embeddings(client, gateway):
