@@ -101,6 +101,20 @@ def test_other_endpoints_validate(gateway, path, body, param):
     assert_error(gateway.post(path, body), 400, None, param)
 
 
+@pytest.mark.parametrize("body,param", [
+    ({"model": "x"}, "input"),
+    ({"input": 5}, "input"),
+    ({"input": []}, "input"),
+    ({"input": ["ok", 7]}, "input[1]"),
+])
+def test_moderations_validate(gateway, body, param):
+    assert_error(gateway.post("/v1/moderations", body), 400, None, param)
+
+
+def test_moderations_requires_key(gateway):
+    assert_error(gateway.post("/v1/moderations", {"input": "hi"}, key=None), 401, "invalid_api_key")
+
+
 def test_body_too_large(gateway):
     big = {"model": "ok", "messages": msgs("x" * 70_000)}  # server.max_body_bytes is 65536
     resp = gateway.post(CHAT, big)

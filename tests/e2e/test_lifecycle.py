@@ -103,6 +103,11 @@ def test_key_revoke_and_create_reach_running_gateway(fresh_gateway):
     wait_until(lambda: status_with(created["key"]) == 200, 2.5, interval=0.05, message="the new key to work")
     print(f"new key usable after {time.monotonic() - t0:.2f}s")
 
+    orgs = gw.cli_json("orgs", "list")
+    assert [o["id"] for o in orgs] == [gw.org["id"]]
+    apps = gw.cli_json("apps", "list")
+    assert [(a["id"], a["org_id"]) for a in apps] == [(gw.app["id"], gw.org["id"])]
+
     listed = gw.cli_json("keys", "list")
     listed = listed.get("data", listed) if isinstance(listed, dict) else listed
     assert {k["id"] for k in listed} >= {gw.key_id, created["id"]}
