@@ -6,10 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import openai
 import pytest
@@ -67,8 +65,8 @@ def llama_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def llama_gateway(llama_server):
-    gw = Gateway(Path(tempfile.mkdtemp(prefix="warden-e2e-llama-")), [{
+def llama_gateway(llama_server, tmp_path_factory):
+    gw = Gateway(tmp_path_factory.mktemp("llama-gw"), [{
         "name": "llama", "base_url": llama_server, "connect_timeout": 5, "read_timeout": 120,
         "models": [{"name": "smollm2", "upstream_name": "smollm2"}],
     }])
