@@ -7,22 +7,23 @@ import WardenCore
 struct DesignOptions: ParsableArguments {
     @Option(name: .long, parsing: .upToNextOption, help: "JSONL(.gz) data files.") var data: [String] = []
     @Option(name: .long, parsing: .upToNextOption, help: "Extra label files.") var extraLabels: [String] = []
-    @Option var seed: UInt64 = 42
-    @Option var epochs: Int = 5
-    @Option var bucketsLog2: Int = 18
-    @Option var lr: Float = 0.3
-    @Option var l2: Float = 1e-6
-    @Option var sourceCap: Double = 2000
-    @Option var positiveShare: Double = 0.5
+    @Option var seed: UInt64 = TrainOptions().seed
+    @Option var epochs: Int = TrainOptions().epochs
+    @Option var bucketsLog2: Int = TrainOptions().features.bucketsLog2
+    @Option var lr: Float = TrainOptions().learningRate
+    @Option var l2: Float = TrainOptions().l2
+    @Option var sourceCap: Double = TrainOptions().sourceCap
+    @Option var positiveShare: Double = TrainOptions().positiveShare
     @Option var charMin: Int = 3
     @Option var charMax: Int = 5
     @Option var wordWeight: Float = 1
     @Option var charWeight: Float = 1
     @Flag var noBigrams = false
     @Flag var noAnyHead = false
+    /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
-    @Option var anyBlend: Double = 0
-    @Option var anyNegativeMinLabels: Int = 1
+    @Option var anyBlend: Double = TrainOptions().anyBlend
+    @Option var anyNegativeMinLabels: Int = TrainOptions().anyNegativeMinLabels
     @Option var name: String = "warden-fast-1"
 
     var options: TrainOptions {
@@ -125,13 +126,16 @@ struct ClassifierBench: ParsableCommand {
             "hate stupid idiot die attack gun knife blood love beautiful friend happy school family travel recipe python code").split(separator: " ").map(String.init)
         func text(_ chars: Int) -> String {
             var s = ""
-            while s.count < chars {
+            var n = 0
+            while n < chars {
                 var w = vocab[Int(rng.next() % UInt64(vocab.count))]
                 if rng.next() % 10 == 0 { w = w.capitalized }
+                let sep = rng.next() % 12 == 0 ? ". " : " "
                 s += w
-                s += rng.next() % 12 == 0 ? ". " : " "
+                s += sep
+                n += w.utf8.count + sep.utf8.count
             }
-            return String(s.prefix(chars))
+            return String(s.utf8.prefix(chars))!
         }
         let short = (0..<1000).map { _ in text(200) }
         let long = (0..<50).map { _ in text(5000) }
@@ -177,6 +181,33 @@ struct ClassifierBench: ParsableCommand {
     }
 }
 
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bias audit of a model (same as `warden classify --audit`).")
+    @Option var model: String = "Models/warden-fast.bin"
+    func run() throws {
+        let clf = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: model))
+        let r = BiasAudit.run(clf)
+        print(r.markdown)
+        for g in r.groups.sorted(by: { $0.meanScore > $1.meanScore }).prefix(5) {
+            print(String(format: "highest: %@ mean %.4f max %.3f — \"%@\"", g.group, g.meanScore, g.maxScore, g.worstSentence))
+        }
+    }
+}
+
+struct Probe: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the scores of texts.")
+    @Option var model: String = "Models/warden-fast.bin"
+    @Argument var texts: [String]
+    func run() throws {
+        let clf = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: model))
+        for t in texts {
+            let s = clf.scores(t)
+            let cats = ModerationCategory.allCases.map { String(format: "%@ %.3f", $0.rawValue, s.categories[$0.index]) }.joined(separator: ", ")
+            print("\(clf.moderate(t).flagged ? "FLAG" : "ok  ") \(t.prefix(60)) → \(cats), any-head \(String(format: "%.3f", s.any))")
+        }
+    }
+}
+
 struct SplitMixRNG {
     var state: UInt64
     init(seed: UInt64) { state = seed }
@@ -193,7 +224,7 @@ struct WardenBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden-bench",
         abstract: "Micro-benchmarks and classifier design runs.",
-        subcommands: [ClassifierBench.self, Train.self, Loso.self]
+        subcommands: [ClassifierBench.self, Train.self, Loso.self, Audit.self, Probe.self]
     )
 }
 

@@ -22,8 +22,9 @@ public final class ContentClassifier: TextClassifying, Sendable {
     let thresholdList: [Double]
 
     /// Scores below this for `sexual` / `violence` make the rule products negligible; the rules
-    /// are then skipped and their categories score 0 (an error of at most this value).
-    static let ruleGate = 1e-3
+    /// are then skipped and their categories score 0 (an error of at most this value, 100 times below
+    /// any threshold in use).
+    static let ruleGate = 0.005
     static let defaultFileName = "warden-fast.bin"
 
     public var modelName: String { header.name }

@@ -54,7 +54,8 @@ public struct SparseVector: Sendable {
     public var count: Int { indices.count }
 }
 
-/// Hashed word uni+bigrams and character 3–5-grams of a normalized text, sublinear tf
+/// Hashed word uni+bigrams and character 3–5-grams of a normalized text (FNV-1a 64 states mapped to
+/// buckets by Fibonacci hashing; deterministic across runs and platforms), sublinear tf
 /// (1 + ln count), L2-normalised.
 public struct FeatureHasher: Sendable {
     public let config: FeatureConfig
@@ -70,8 +71,10 @@ public struct FeatureHasher: Sendable {
 
     public var bucketCount: Int { 1 << config.bucketsLog2 }
 
+    /// Bucket of a finished-or-not FNV state: Fibonacci hashing (multiply by 2^64/φ, keep the top
+    /// bits), cheaper than a full `fmix` and well spread for FNV states.
     @inline(__always) func bucket(_ h: UInt64) -> UInt32 {
-        UInt32(truncatingIfNeeded: StableHash.fmix(h) >> shift)
+        UInt32(truncatingIfNeeded: ((h ^ (h >> 32)) &* 0x9e37_79b9_7f4a_7c15) >> shift)
     }
 
     /// Features of `text` (all its tokens).
@@ -83,83 +86,105 @@ public struct FeatureHasher: Sendable {
     public func features(of text: NormalizedText, tokens tokenRange: Range<Int>) -> SparseVector {
         var out = SparseVector()
         guard !tokenRange.isEmpty else { return out }
+        let charOn = config.charMax >= config.charMin && config.charMin > 0
         // Upper bound of raw feature occurrences, to size the counting table.
-        var estimate = 0
-        for t in tokenRange {
-            let len = text.tokens[t].count
-            estimate += 2
-            if config.charMax > 0 { estimate += (len + 2) * (config.charMax - config.charMin + 1) }
-        }
+        let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
+        let estimate = 2 * tokenRange.count + (charOn ? (scalarSpan + 2 * tokenRange.count) * (config.charMax - config.charMin + 1) : 0)
         var cap = 64
         while cap < estimate * 2 { cap <<= 1 }
-        let mask = cap - 1
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: cap) { keys in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: cap) { counts in
-                withUnsafeTemporaryAllocation(of: Bool.self, capacity: cap) { isWord in
-                    keys.initialize(repeating: UInt32.max)
-                    counts.initialize(repeating: 0)
-                    isWord.initialize(repeating: false)
-                    var unique = 0
-                    @inline(__always) func add(_ b: UInt32, word: Bool) {
-                        var slot = Int(truncatingIfNeeded: (UInt64(b) &* 0x9e37_79b9_7f4a_7c15) >> 40) & mask
-                        while true {
-                            let k = keys[slot]
-                            if k == b { counts[slot] += 1; return }
-                            if k == UInt32.max {
-                                keys[slot] = b; counts[slot] = 1; isWord[slot] = word; unique += 1
-                                return
-                            }
-                            slot = (slot + 1) & mask
+        var table = CountTable(capacity: cap)
+        defer { table.deallocate() }
+        let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
+        let cMin = config.charMin, cMax = config.charMax
+        text.scalars.withUnsafeBufferPointer { s in
+            text.tokens.withUnsafeBufferPointer { toks in
+                var prevWord: UInt64 = 0
+                var havePrev = false
+                for t in tokenRange {
+                    let r = toks[t]
+                    var h = StableHash.offset ^ FeatureHasher.wordSeed
+                    for p in r { h = StableHash.step(h, s[p]) }
+                    if wordUni { table.add(bucket(h), word: true) }
+                    if wordBi, havePrev { table.add(bucket((prevWord &* 0x100_0000_01b3) ^ h ^ FeatureHasher.bigramSeed), word: true) }
+                    prevWord = h
+                    havePrev = true
+                    guard charOn else { continue }
+                    // char n-grams over " token "
+                    let len = r.count + 2
+                    let base = r.lowerBound - 1
+                    for start in 0..<len {
+                        var g = StableHash.offset ^ FeatureHasher.charSeed
+                        let stop = min(len, start + cMax)
+                        var pos = start
+                        while pos < stop {
+                            let c: UInt32 = (pos == 0 || pos == len - 1) ? 0x20 : s[base + pos]
+                            g = StableHash.step(g, c)
+                            pos += 1
+                            if pos - start >= cMin { table.add(bucket(g), word: false) }
                         }
-                    }
-                    text.scalars.withUnsafeBufferPointer { s in
-                        var prevWord: UInt64 = 0
-                        var havePrev = false
-                        for t in tokenRange {
-                            let r = text.tokens[t]
-                            // word unigram
-                            var h = StableHash.offset ^ FeatureHasher.wordSeed
-                            for p in r { h = StableHash.step(h, s[p]) }
-                            if config.wordUnigrams { add(bucket(h), word: true) }
-                            if config.wordBigrams, havePrev {
-                                add(bucket((prevWord &* 0x100_0000_01b3) ^ h ^ FeatureHasher.bigramSeed), word: true)
-                            }
-                            prevWord = h
-                            havePrev = true
-                            // char n-grams over " token "
-                            if config.charMax >= config.charMin, config.charMin > 0 {
-                                let len = r.count + 2
-                                for start in 0..<len {
-                                    var g = StableHash.offset ^ FeatureHasher.charSeed
-                                    var n = 0
-                                    var pos = start
-                                    while n < config.charMax, pos < len {
-                                        let c: UInt32 = (pos == 0 || pos == len - 1) ? 0x20 : s[r.lowerBound + pos - 1]
-                                        g = StableHash.step(g, c)
-                                        n += 1
-                                        pos += 1
-                                        if n >= config.charMin { add(bucket(g), word: false) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    out.indices.reserveCapacity(unique)
-                    out.values.reserveCapacity(unique)
-                    var norm: Float = 0
-                    for slot in 0..<cap where keys[slot] != UInt32.max {
-                        let v = (1 + logf(counts[slot])) * (isWord[slot] ? config.wordWeight : config.charWeight)
-                        out.indices.append(keys[slot])
-                        out.values.append(v)
-                        norm += v * v
-                    }
-                    if norm > 0 {
-                        let inv = 1 / norm.squareRoot()
-                        for k in 0..<out.values.count { out.values[k] *= inv }
                     }
                 }
             }
         }
+        out.indices.reserveCapacity(table.unique)
+        out.values.reserveCapacity(table.unique)
+        var norm: Float = 0
+        let ww = config.wordWeight, cw = config.charWeight
+        for slot in 0..<cap where table.keys[slot] != UInt32.max {
+            let c = Int(table.counts[slot])
+            let v = (c < FeatureHasher.logTable.count ? FeatureHasher.logTable[c] : 1 + logf(Float(c))) * (table.isWord[slot] ? ww : cw)
+            out.indices.append(table.keys[slot])
+            out.values.append(v)
+            norm += v * v
+        }
+        if norm > 0 {
+            let inv = 1 / norm.squareRoot()
+            for k in 0..<out.values.count { out.values[k] *= inv }
+        }
         return out
+    }
+
+    /// 1 + ln(c) for small counts.
+    static let logTable: [Float] = (0..<256).map { $0 == 0 ? 0 : 1 + logf(Float($0)) }
+}
+
+/// Open-addressing counter of bucket indices (linear probing), sized for the text at hand.
+struct CountTable {
+    let keys: UnsafeMutablePointer<UInt32>
+    let counts: UnsafeMutablePointer<UInt32>
+    let isWord: UnsafeMutablePointer<Bool>
+    let mask: Int
+    var unique = 0
+
+    init(capacity: Int) {
+        keys = .allocate(capacity: capacity)
+        keys.initialize(repeating: UInt32.max, count: capacity)
+        counts = .allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: capacity)
+        isWord = .allocate(capacity: capacity)
+        isWord.initialize(repeating: false, count: capacity)
+        mask = capacity - 1
+    }
+
+    func deallocate() {
+        keys.deallocate()
+        counts.deallocate()
+        isWord.deallocate()
+    }
+
+    @inline(__always) mutating func add(_ b: UInt32, word: Bool) {
+        var slot = Int(truncatingIfNeeded: b &* 0x9e37_79b1) & mask
+        while true {
+            let k = keys[slot]
+            if k == b { counts[slot] &+= 1; return }
+            if k == UInt32.max {
+                keys[slot] = b
+                counts[slot] = 1
+                isWord[slot] = word
+                unique += 1
+                return
+            }
+            slot = (slot + 1) & mask
+        }
     }
 }

@@ -137,9 +137,9 @@ public enum Half {
 
 /// Raw slot logits → calibrated probabilities of the 6 learned heads (slot order) and the any head.
 ///
-/// Stage 1: Platt per head, p = σ(a·z + b). Stage 2 (when `anyBlend` λ > 0): each category's
-/// calibrated logit is blended with the any head's, u = (1−λ)·ℓ_c + λ·ℓ_any, and calibrated again
-/// by a second Platt fitted on dev. The any head sees every source's "something is wrong here"
+/// Stage 1: Platt per head, p = σ(a·z + b), ℓ = a·z + b. Stage 2 (when `anyBlend` λ > 0): every
+/// category's calibrated logit is shifted by λ·(ℓ_any − max_c ℓ_c), u_c = ℓ_c + λ·(ℓ_any − ℓ_top),
+/// and calibrated again by a second Platt fitted on dev. The any head sees every source's "something is wrong here"
 /// signal (including rows flagged without a category); blending it in stacks that signal onto the
 /// categories.
 public struct Calibrator: Sendable, Equatable {
@@ -167,9 +167,13 @@ public struct Calibrator: Sendable, Equatable {
         stage1[slot].a * Double(z[slot]) + stage1[slot].b
     }
 
-    /// Logit fed to stage 2 for a learned slot.
+    /// Logit fed to stage 2 for a learned slot: every category is shifted by λ·(ℓ_any − max_c ℓ_c).
+    /// The top category moves to (1−λ)·ℓ_top + λ·ℓ_any; the others keep their distance to it, so a
+    /// hateful text raises `hate`, not `sexual`.
     @inline(__always) public func blendedLogit(_ z: SIMD8<Float>, _ slot: Int) -> Double {
-        (1 - anyBlend) * stage1Logit(z, slot) + anyBlend * stage1Logit(z, Head.any.rawValue)
+        var top = -Double.infinity
+        for h in 0..<Head.any.rawValue { top = max(top, stage1Logit(z, h)) }
+        return stage1Logit(z, slot) + anyBlend * (stage1Logit(z, Head.any.rawValue) - top)
     }
 
     /// Probability of a learned slot (0…5) or the any head (6).

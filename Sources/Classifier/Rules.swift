@@ -57,14 +57,22 @@ public enum SafetyRules {
 
     static func key(_ word: String) -> UInt64 { StableHash.hash(word) }
 
-    static let minorWordTable: [UInt64: Float] = Dictionary(minorWords.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
-    static let minorPhraseTable: [UInt64: Float] = Dictionary(minorPhrases.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
-    static let numberTable: [UInt64: Int] = Dictionary(numberWords.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
-    static let ageUnitKeys: Set<UInt64> = Set(ageUnits.map(key))
-    static let strongAgeUnitKeys: Set<UInt64> = Set(["yo", "yr", "yrs", "y", "yearold"].map(key))
-    static let oldKeys: Set<UInt64> = Set(["old", "olds"].map(key))
-    static let ageWordKeys: Set<UInt64> = Set(["aged", "age"].map(key))
-    static let gradeKeys: Set<UInt64> = Set(["grade", "grader", "graders"].map(key))
+    /// All lexicons as hashed lookup tables, built once.
+    struct Tables: Sendable {
+        let minorWord = KeyTable(minorWords.map { (key($0.key), $0.value) })
+        let minorPhrase = KeyTable(minorPhrases.map { (key($0.key), $0.value) })
+        let number = KeyTable(numberWords.map { (key($0.key), Float($0.value)) })
+        let ageUnit = KeyTable(ageUnits.map { (key($0), 1) })
+        let strongAgeUnit = KeyTable(["yo", "yr", "yrs", "y", "yearold"].map { (key($0), 1) })
+        let old = KeyTable(["old", "olds"].map { (key($0), 1) })
+        let ageWord = KeyTable(["aged", "age"].map { (key($0), 1) })
+        let grade = KeyTable(["grade", "grader", "graders"].map { (key($0), 1) })
+        let goreStem = KeyTable(goreStems.filter { $0.1 > 0 }.map { (key($0.0), $0.1) })
+        let gorePhrase = KeyTable(gorePhrases.map { (key($0.key), $0.value) })
+        let goreStemMin = goreStems.map { $0.0.unicodeScalars.count }.min()!
+        let goreStemMax = goreStems.map { $0.0.unicodeScalars.count }.max()!
+    }
+    static let tables = Tables()
     static let ordinalSuffixes: Set<String> = ["th", "st", "nd", "rd"]
 
     /// 0…1: how strongly the tokens indicate that a minor is involved.
@@ -87,6 +95,7 @@ public enum SafetyRules {
 
     public static func minorIndicator(_ text: NormalizedText, tokens range: Range<Int>) -> Float {
         guard !range.isEmpty else { return 0 }
+        let T = tables
         return text.scalars.withUnsafeBufferPointer { s -> Float in
             var keys = [UInt64](repeating: 0, count: range.count)
             var states = [UInt64](repeating: 0, count: range.count)
@@ -96,17 +105,17 @@ public enum SafetyRules {
             }
             @inline(__always) func number(_ k: Int) -> Int? {
                 let r = text.tokens[range.lowerBound + k]
-                if let n = numberTable[keys[k]] { return n }
+                if let n = T.number[keys[k]] { return Int(n) }
                 guard r.count <= 3, r.allSatisfy({ s[$0] >= 0x30 && s[$0] <= 0x39 }) else { return nil }
                 return r.reduce(0) { $0 * 10 + Int(s[$1] - 0x30) }
             }
             var best: Float = 0
             let n = range.count
             for k in 0..<n {
-                if let v = minorWordTable[keys[k]] { best = max(best, v) }
+                if let v = T.minorWord[keys[k]] { best = max(best, v) }
                 if k + 1 < n {
                     let pair = StableHash.fmix(state(s, text.tokens[range.lowerBound + k + 1], from: StableHash.step(states[k], 0x20)))
-                    if let v = minorPhraseTable[pair] { best = max(best, v) }
+                    if let v = T.minorPhrase[pair] { best = max(best, v) }
                 }
                 if best >= 1 { return 1 }
                 let r = text.tokens[range.lowerBound + k]
@@ -117,18 +126,18 @@ public enum SafetyRules {
                     for p in r { w.append(Unicode.Scalar(s[p])!) }
                     if let age = leadingAge(String(w)), !age.rest.isEmpty {
                         if ageUnits.contains(age.rest), age.value < 18 { return 1 }
-                        if ordinalSuffixes.contains(age.rest), age.value <= 12, k + 1 < n, gradeKeys.contains(keys[k + 1]) { return 1 }
+                        if ordinalSuffixes.contains(age.rest), age.value <= 12, k + 1 < n, T.grade.contains(keys[k + 1]) { return 1 }
                     }
                 }
                 if let v = number(k), v > 0, v < 18 {
-                    if k + 1 < n, ageUnitKeys.contains(keys[k + 1]) {
+                    if k + 1 < n, T.ageUnit.contains(keys[k + 1]) {
                         // "5 years ago" / "3 years of experience" do not count: require "old" or a unit like "yo".
-                        if strongAgeUnitKeys.contains(keys[k + 1]) { return 1 }
-                        if k + 2 < n, oldKeys.contains(keys[k + 2]) { return 1 }
+                        if T.strongAgeUnit.contains(keys[k + 1]) { return 1 }
+                        if k + 2 < n, T.old.contains(keys[k + 2]) { return 1 }
                     }
-                    if k > 0, ageWordKeys.contains(keys[k - 1]) { return 1 }
-                    if k + 1 < n, gradeKeys.contains(keys[k + 1]) { return 1 }
-                    if k > 0, gradeKeys.contains(keys[k - 1]) { return 1 }
+                    if k > 0, T.ageWord.contains(keys[k - 1]) { return 1 }
+                    if k + 1 < n, T.grade.contains(keys[k + 1]) { return 1 }
+                    if k > 0, T.grade.contains(keys[k - 1]) { return 1 }
                 }
             }
             return best
@@ -172,12 +181,6 @@ public enum SafetyRules {
         "chopped up": 0.8, "bits of": 0.3,
     ]
 
-    static let goreStemTable: [UInt64: Float] = Dictionary(goreStems.filter { $0.1 > 0 }.map { (key($0.0), $0.1) }, uniquingKeysWith: max)
-    static let goreStemLengths: ClosedRange<Int> = {
-        let l = goreStems.map { $0.0.unicodeScalars.count }
-        return l.min()!...l.max()!
-    }()
-    static let gorePhraseTable: [UInt64: Float] = Dictionary(gorePhrases.map { (key($0.key), $0.value) }, uniquingKeysWith: max)
 
     /// 0…1: similarity of the tokens to the gore descriptors.
     public static func goreIndicator(_ words: [String]) -> Float {
@@ -187,6 +190,7 @@ public enum SafetyRules {
 
     public static func goreIndicator(_ text: NormalizedText, tokens range: Range<Int>) -> Float {
         guard !range.isEmpty else { return 0 }
+        let T = tables
         return text.scalars.withUnsafeBufferPointer { s -> Float in
             var total: Float = 0
             var prevState: UInt64 = 0
@@ -199,18 +203,54 @@ public enum SafetyRules {
                 for p in r {
                     h = StableHash.step(h, s[p])
                     len += 1
-                    if len > goreStemLengths.upperBound { break }
-                    if len >= goreStemLengths.lowerBound, let v = goreStemTable[StableHash.fmix(h)] { best = v }
+                    if len > T.goreStemMax { break }
+                    if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
                 }
                 total += best
                 let full = len == r.count ? h : state(s, r)
                 if k > 0 {
                     let pair = StableHash.fmix(state(s, r, from: StableHash.step(prevState, 0x20)))
-                    if let v = gorePhraseTable[pair] { total += v }
+                    if let v = T.gorePhrase[pair] { total += v }
                 }
                 prevState = full
             }
             return 1 - expf(-total)
         }
     }
+}
+
+/// A small open-addressing table from well-mixed 64-bit keys to values (faster than `Dictionary`
+/// on the hot path: no `Hasher`, one multiply-free probe in the common case).
+struct KeyTable: Sendable {
+    private let keys: [UInt64]
+    private let values: [Float]
+    private let mask: Int
+
+    init(_ pairs: [(UInt64, Float)]) {
+        var cap = 16
+        while cap < pairs.count * 4 { cap <<= 1 }
+        var k = [UInt64](repeating: 0, count: cap)
+        var v = [Float](repeating: 0, count: cap)
+        for (key, value) in pairs {
+            var slot = Int(truncatingIfNeeded: key) & (cap - 1)
+            while k[slot] != 0 && k[slot] != key { slot = (slot + 1) & (cap - 1) }
+            k[slot] = key
+            v[slot] = max(v[slot], value)
+        }
+        keys = k
+        values = v
+        mask = cap - 1
+    }
+
+    @inline(__always) subscript(_ key: UInt64) -> Float? {
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let k = keys[slot]
+            if k == key { return values[slot] }
+            if k == 0 { return nil }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    @inline(__always) func contains(_ key: UInt64) -> Bool { self[key] != nil }
 }

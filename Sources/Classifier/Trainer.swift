@@ -5,23 +5,23 @@ import WardenCore
 public struct TrainOptions: Sendable {
     public var name = "warden-fast-1"
     public var features = FeatureConfig()
-    public var epochs = 5
+    public var epochs = 3
     public var seed: UInt64 = 42
     /// AdaGrad base learning rate.
     public var learningRate: Float = 0.3
     /// L2 penalty, applied (masked, like the loss) on the weights a row touches.
     public var l2: Float = 1e-6
     /// Each (source, head)'s total weight is capped at this many rows' worth.
-    public var sourceCap: Double = 2000
+    public var sourceCap: Double = 1000
     /// Share of each head's total weight given to its positives (class balance).
     public var positiveShare: Double = 0.5
     /// Train the `any` head.
     public var trainAnyHead = true
     /// Any head: a row counts as a negative only if it labels at least this many categories
     /// (a row that only says "not hate" may still be harassment). 1 = every all-zero row.
-    public var anyNegativeMinLabels = 1
+    public var anyNegativeMinLabels = 2
     /// Blend of the any head into the categories (see `Calibrator`); 0 = off.
-    public var anyBlend: Double = 0
+    public var anyBlend: Double = 0.8
     public var windowChars = 1000
     public var windowStride = 750
     /// Worker threads for featurization and leave-one-source-out folds.
