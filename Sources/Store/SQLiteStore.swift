@@ -128,7 +128,21 @@ public final class SQLiteStore: WardenStore {
     public func insertUsage(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
         try await pool.write { db in
-            for record in records { try record.insert(db, onConflict: .ignore) }
+            // One cached statement with positional arguments: several times cheaper than Codable inserts.
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO usage_records (id, time, endpoint, org_id, app_id, key_id, end_user, model, upstream,
+                  stream, prompt_tokens, completion_tokens, tokens_estimated, first_byte_ms, total_ms, status, error_code,
+                  prompt_text, completion_text)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in records {
+                let values: [(any DatabaseValueConvertible)?] = [
+                    r.id, r.time, r.endpoint, r.orgId, r.appId, r.keyId, r.endUser, r.model, r.upstream,
+                    r.stream, r.promptTokens, r.completionTokens, r.tokensEstimated, r.firstByteMs, r.totalMs, r.status,
+                    r.errorCode, r.promptText, r.completionText,
+                ]
+                try statement.execute(arguments: StatementArguments(values))
+            }
         }
     }
 

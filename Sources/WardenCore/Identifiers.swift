@@ -17,12 +17,19 @@ public enum Identifier {
     }
 
     /// `count` characters drawn uniformly from base62 by a cryptographically secure generator.
+    /// Each random byte below 248 (= 4 × 62) gives one character, so every character is uniform;
+    /// one call to the generator yields about 7.75 characters.
     public static func randomBase62(_ count: Int) -> String {
         var rng = SystemRandomNumberGenerator()
         var out = [UInt8]()
         out.reserveCapacity(count)
-        for _ in 0..<count {
-            out.append(alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))])
+        while out.count < count {
+            var word = rng.next() as UInt64
+            for _ in 0..<8 where out.count < count {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte < 248 { out.append(alphabet[Int(byte % 62)]) }
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -6,7 +6,6 @@ import ArgumentParser
 /// warden serve --config warden.yaml
 /// warden keys create --app app_… --json
 /// ```
-@main
 struct Warden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden",

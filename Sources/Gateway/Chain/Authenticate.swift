@@ -24,10 +24,19 @@ struct Authenticate: RouterMiddleware {
         }
     }
 
+    /// The token of an `Authorization` header: `Bearer <token>` (scheme case-insensitive), or the bare value.
     static func bearerToken(_ header: String) -> String {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        if trimmed.lowercased().hasPrefix("bearer ") { return String(trimmed.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-        return trimmed
+        var bytes = Substring(header).utf8[...]
+        func trimSpaces(_ b: inout Substring.UTF8View.SubSequence) {
+            while b.first == 0x20 || b.first == 0x09 { b = b.dropFirst() }
+            while b.last == 0x20 || b.last == 0x09 { b = b.dropLast() }
+        }
+        trimSpaces(&bytes)
+        if bytes.count > 7, bytes.prefix(7).map({ $0 | 0x20 }).elementsEqual("bearer ".utf8) {
+            bytes = bytes.dropFirst(7)
+            trimSpaces(&bytes)
+        }
+        return String(Substring(bytes))
     }
 
     /// Enough of a key to recognise it in an error, never enough to use it.

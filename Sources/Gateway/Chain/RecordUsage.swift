@@ -60,7 +60,7 @@ struct RecordUsage: RouterMiddleware {
         if let model = facts.model { metrics.tokens(model: model, prompt: facts.promptTokens ?? 0, completion: facts.completionTokens ?? 0) }
         var line: Logger.Metadata = [
             "request_id": "\(id)", "endpoint": "\(endpoint)", "status": "\(status)",
-            "total_ms": "\(String(format: "%.1f", total * 1000))",
+            "total_ms": "\((total * 10_000).rounded() / 10)",
         ]
         if let p = facts.principal { line["org"] = "\(p.orgId)"; line["app"] = "\(p.appId)"; line["key"] = "\(p.keyId)" }
         if let model = facts.model { line["model"] = "\(model)" }
