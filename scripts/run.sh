@@ -56,4 +56,4 @@ echo "serving Warden on http://127.0.0.1:8080 (Ctrl-C to stop)"
 "$BIN" serve --config warden.yaml &
 gw_pid=$!
 trap 'kill -TERM "$gw_pid" 2>/dev/null; wait "$gw_pid" 2>/dev/null; [[ -n "$model_pid" ]] && kill "$model_pid" 2>/dev/null' EXIT INT TERM
-wait "$gw_pid"
+wait "$gw_pid" || true   # Ctrl-C: the gateway drains, flushes its usage records and exits
