@@ -20,6 +20,7 @@ struct DesignOptions: ParsableArguments {
     @Option var charWeight: Float = 1
     @Flag var noBigrams = false
     @Flag var noAnyHead = false
+    @Flag(help: "Do not add the project-written benign identity rows.") var noIdentityAugmentation = false
     /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
     @Option var anyBlend: Double = TrainOptions().anyBlend
@@ -57,7 +58,8 @@ struct Train: ParsableCommand {
     func run() throws {
         let o = design.options
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
-        let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels)
+        let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
+                                                   identityAugmentation: !design.noIdentityAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
         let (clf, report) = TrainingDriver.train(data, options: o)
         print(report)
@@ -77,7 +79,8 @@ struct Loso: ParsableCommand {
     func run() throws {
         let o = design.options
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
-        let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels)
+        let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
+                                                   identityAugmentation: !design.noIdentityAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
         let t0 = ContinuousClock.now
         let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only)) { TrainingDriver.stderr($0) }

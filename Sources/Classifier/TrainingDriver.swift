@@ -10,11 +10,17 @@ public enum TrainingDriver {
 
     /// Reads data files and extra-label files (reviewer labels; a row without `source` gets
     /// `extra:<file name>`).
-    public static func loadRows(data: [String], extraLabels: [String] = [], log: (String) -> Void = stderr) throws -> [LabeledRow] {
+    public static func loadRows(data: [String], extraLabels: [String] = [], identityAugmentation: Bool = true,
+                                log: (String) -> Void = stderr) throws -> [LabeledRow] {
         var rows: [LabeledRow] = []
         for p in data {
             let r = try DatasetReader.read(path: p)
             log("read \(r.count) rows from \(p)")
+            rows += r
+        }
+        if identityAugmentation {
+            let r = IdentityAugmentation.rows()
+            log("added \(r.count) project-written benign identity rows (source \(IdentityAugmentation.sourceName))")
             rows += r
         }
         for p in extraLabels {

@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Worker threads for featurization and --loso folds.")
     var threads: Int = 2
 
+    @Flag(help: "Do not add the project-written benign sentences mentioning identity groups (added by default).")
+    var noIdentityAugmentation = false
+
     @Flag(help: "First print the leave-one-source-out table (train on all sources but one, test on it).")
     var loso = false
 
@@ -48,7 +51,8 @@ struct TrainCommand: ParsableCommand {
         o.name = name
         o.threads = threads
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
-        let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels)
+        let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
+                                               identityAugmentation: !noIdentityAugmentation)
         guard rows.contains(where: { !$0.isDev }) else { throw ValidationError("no rows with split == train in the data files") }
         let features = TrainingDriver.featurize(rows, options: o)
         if loso || losoOnly {
