@@ -50,7 +50,7 @@ public final class SQLiteStore: WardenStore {
     }
 
     public func orgs() async throws -> [Org] {
-        try await pool.read { db in try Org.order(Column("created_at"), Column("id")).fetchAll(db) }
+        try await list(Org.self, where: "id", is: nil)
     }
 
     public func insertApp(_ app: App, audit: AuditEntry) async throws {
@@ -66,11 +66,7 @@ public final class SQLiteStore: WardenStore {
     }
 
     public func apps(orgId: String?) async throws -> [App] {
-        try await pool.read { db in
-            var request = App.order(Column("created_at"), Column("id"))
-            if let orgId { request = request.filter(Column("org_id") == orgId) }
-            return try request.fetchAll(db)
-        }
+        try await list(App.self, where: "org_id", is: orgId)
     }
 
     public func insertKey(_ key: APIKeyRecord, audit: AuditEntry) async throws {
@@ -86,9 +82,14 @@ public final class SQLiteStore: WardenStore {
     }
 
     public func keys(appId: String?) async throws -> [APIKeyRecord] {
+        try await list(APIKeyRecord.self, where: "app_id", is: appId)
+    }
+
+    /// Rows oldest first, all of them or those whose `column` equals `value`.
+    private func list<R: FetchableRecord & TableRecord & Sendable>(_ type: R.Type, where column: String, is value: String?) async throws -> [R] {
         try await pool.read { db in
-            var request = APIKeyRecord.order(Column("created_at"), Column("id"))
-            if let appId { request = request.filter(Column("app_id") == appId) }
+            var request = R.order(Column("created_at"), Column("id"))
+            if let value { request = request.filter(Column(column) == value) }
             return try request.fetchAll(db)
         }
     }
