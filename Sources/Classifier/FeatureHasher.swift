@@ -91,7 +91,7 @@ public struct FeatureHasher: Sendable {
         let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
         let estimate = 2 * tokenRange.count + (charOn ? (scalarSpan + 2 * tokenRange.count) * (config.charMax - config.charMin + 1) : 0)
         var cap = 64
-        while cap < estimate * 2 { cap <<= 1 }
+        while cap < estimate + estimate / 2 { cap <<= 1 }
         var table = CountTable(capacity: cap)
         defer { table.deallocate() }
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
@@ -130,12 +130,15 @@ public struct FeatureHasher: Sendable {
         out.values.reserveCapacity(table.unique)
         var norm: Float = 0
         let ww = config.wordWeight, cw = config.charWeight
-        for slot in 0..<cap where table.keys[slot] != UInt32.max {
-            let c = Int(table.counts[slot])
-            let v = (c < FeatureHasher.logTable.count ? FeatureHasher.logTable[c] : 1 + logf(Float(c))) * (table.isWord[slot] ? ww : cw)
-            out.indices.append(table.keys[slot])
-            out.values.append(v)
-            norm += v * v
+        FeatureHasher.logTable.withUnsafeBufferPointer { lt in
+            for k in 0..<table.unique {
+                let slot = Int(table.order[k])
+                let c = Int(table.counts[slot])
+                let v = (c < lt.count ? lt[c] : 1 + logf(Float(c))) * (table.isWord[slot] ? ww : cw)
+                out.indices.append(table.keys[slot])
+                out.values.append(v)
+                norm += v * v
+            }
         }
         if norm > 0 {
             let inv = 1 / norm.squareRoot()
@@ -153,6 +156,8 @@ struct CountTable {
     let keys: UnsafeMutablePointer<UInt32>
     let counts: UnsafeMutablePointer<UInt32>
     let isWord: UnsafeMutablePointer<Bool>
+    /// Slots in insertion order (so reading the table back does not scan empty slots).
+    let order: UnsafeMutablePointer<Int32>
     let mask: Int
     var unique = 0
 
@@ -163,6 +168,7 @@ struct CountTable {
         counts.initialize(repeating: 0, count: capacity)
         isWord = .allocate(capacity: capacity)
         isWord.initialize(repeating: false, count: capacity)
+        order = .allocate(capacity: capacity)
         mask = capacity - 1
     }
 
@@ -170,6 +176,7 @@ struct CountTable {
         keys.deallocate()
         counts.deallocate()
         isWord.deallocate()
+        order.deallocate()
     }
 
     @inline(__always) mutating func add(_ b: UInt32, word: Bool) {
@@ -181,6 +188,7 @@ struct CountTable {
                 keys[slot] = b
                 counts[slot] = 1
                 isWord[slot] = word
+                order[unique] = Int32(truncatingIfNeeded: slot)
                 unique += 1
                 return
             }

@@ -34,7 +34,8 @@ struct ClassifyCommand: ParsableCommand {
         do {
             clf = try model.map { try ContentClassifier.load(contentsOf: URL(fileURLWithPath: $0)) } ?? ContentClassifier.bundled()
         } catch {
-            throw ValidationError("\(error)")
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(66)
         }
         if audit {
             let report = BiasAudit.run(clf)
