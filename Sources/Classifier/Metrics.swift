@@ -7,10 +7,21 @@ public enum Metrics {
     public static func auprc(scores: [Double], labels: [Bool]) -> Double? {
         let pos = labels.filter { $0 }.count
         guard pos > 0, pos < labels.count else { return nil }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
-        var tp = 0, fp = 0
         var ap = 0.0
         var prevRecall = 0.0
+        sweepDescending(scores: scores, labels: labels) { _, tp, fp in
+            let recall = Double(tp) / Double(pos)
+            ap += (recall - prevRecall) * Double(tp) / Double(tp + fp)
+            prevRecall = recall
+        }
+        return ap
+    }
+
+    /// Walks the distinct scores from highest to lowest; after each group of tied scores, calls
+    /// `visit(score, truePositives, falsePositives)` for the threshold at that score.
+    static func sweepDescending(scores: [Double], labels: [Bool], _ visit: (Double, Int, Int) -> Void) {
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var tp = 0, fp = 0
         var i = 0
         while i < order.count {
             var j = i
@@ -19,13 +30,9 @@ public enum Metrics {
                 if labels[order[j]] { tp += 1 } else { fp += 1 }
                 j += 1
             }
-            let recall = Double(tp) / Double(pos)
-            let precision = Double(tp) / Double(tp + fp)
-            ap += (recall - prevRecall) * precision
-            prevRecall = recall
+            visit(s, tp, fp)
             i = j
         }
-        return ap
     }
 
     /// Area under the ROC curve (ties count one half). Nil without both classes.
@@ -66,22 +73,12 @@ public enum Metrics {
     public static func maxF1Threshold(scores: [Double], labels: [Bool], range: ClosedRange<Double> = 0.05...0.95) -> Double {
         let pos = labels.filter { $0 }.count
         guard pos > 0 else { return range.upperBound }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
-        var tp = 0, fp = 0
         var best = -1.0
         var bestT = 0.5
-        var i = 0
-        while i < order.count {
-            var j = i
-            let s = scores[order[i]]
-            while j < order.count, scores[order[j]] == s {
-                if labels[order[j]] { tp += 1 } else { fp += 1 }
-                j += 1
-            }
+        sweepDescending(scores: scores, labels: labels) { s, tp, fp in
             let p = Double(tp) / Double(tp + fp), r = Double(tp) / Double(pos)
             let f1 = p + r > 0 ? 2 * p * r / (p + r) : 0
             if f1 > best { best = f1; bestT = s }
-            i = j
         }
         return min(max(bestT, range.lowerBound), range.upperBound)
     }
