@@ -115,6 +115,20 @@ for mode in plain stream; do
   done
 done
 
+# /v1/moderations with one 1 KB input through the built-in classifier (issue 4: p99 ≤ 2 ms).
+TEXT=$($PY -c 'print(("Please summarise the quarterly report and list the three main risks for the team. " * 13)[:1024])')
+cat > "$WORK/moderation.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $KEY"
+wrk.body = '{"input":"$TEXT"}'
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.3f %.3f %d\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
+end
+LUA
+MOD=$(wrk -t1 -c1 -d"${DURATION}s" -s "$WORK/moderation.lua" "http://127.0.0.1:$GW/v1/moderations" | grep RESULT)
+
 printf "\n%-7s %-6s %5s %10s %9s %9s %12s\n" mode path conns "req/s" "p50 ms" "p99 ms" "CPU µs/req"
 for mode in plain stream; do for c in $CONNS; do for name in direct nginx warden; do
   cpu=${CPU[$name,$mode,$c]}
@@ -122,6 +136,10 @@ for mode in plain stream; do for c in $CONNS; do for name in direct nginx warden
   [[ $name == direct ]] && cpu="(upstream ${cpu})"
   printf "%-7s %-6s %5s %10s %9s %9s %12s\n" "$mode" "$name" "$c" "${RPS[$name,$mode,$c]}" "${P50[$name,$mode,$c]}" "${P99[$name,$mode,$c]}" "$cpu"
 done; done; done
+
+read -r _ mreqs mdur mp50 mp99 merrs <<<"$MOD"
+printf "\n/v1/moderations, one 1 KB input, 1 connection: %s req/s, p50 %s ms, p99 %s ms (target p99 ≤ 2 ms), %s errors\n" \
+  "$(awk -v r="$mreqs" -v d="$mdur" 'BEGIN{printf "%.0f", r/(d/1e6)}')" "$mp50" "$mp99" "$merrs"
 
 echo
 echo "Warden relative to the nginx hop, same run (targets: CPU ≤ 2x, added p50 ≤ 2x, throughput ≥ 0.5x, streaming added p50 ≤ 2x):"

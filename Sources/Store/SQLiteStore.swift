@@ -54,11 +54,7 @@ public final class SQLiteStore: WardenStore {
     }
 
     public func insertApp(_ app: App, audit: AuditEntry) async throws {
-        try await pool.write { db in
-            guard try Org.exists(db, key: app.orgId) else { throw StoreError.notFound(kind: "org", id: app.orgId) }
-            try app.insert(db)
-            try Self.recordChange(db, audit)
-        }
+        try await insert(app, under: Org.self, id: app.orgId, kind: "org", audit: audit)
     }
 
     public func app(id: String) async throws -> App? {
@@ -70,9 +66,15 @@ public final class SQLiteStore: WardenStore {
     }
 
     public func insertKey(_ key: APIKeyRecord, audit: AuditEntry) async throws {
+        try await insert(key, under: App.self, id: key.appId, kind: "app", audit: audit)
+    }
+
+    /// Inserts a record whose parent (`Parent` with `id`) must exist, with its audit entry, in one transaction.
+    private func insert<Parent: TableRecord>(_ record: some PersistableRecord & Sendable, under parent: Parent.Type, id: String,
+                                             kind: String, audit: AuditEntry) async throws {
         try await pool.write { db in
-            guard try App.exists(db, key: key.appId) else { throw StoreError.notFound(kind: "app", id: key.appId) }
-            try key.insert(db)
+            guard try Parent.exists(db, key: id) else { throw StoreError.notFound(kind: kind, id: id) }
+            try record.insert(db)
             try Self.recordChange(db, audit)
         }
     }

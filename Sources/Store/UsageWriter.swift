@@ -56,23 +56,24 @@ public final class UsageWriter: Service, Sendable {
         logger.info("usage writer stopped", metadata: ["pending": "\(pending)", "dropped": "\(droppedCount)"])
     }
 
-    /// Writes everything buffered now, in batches; records of a failed batch go back to the buffer.
+    /// Writes everything buffered now, in batches. The buffer is taken whole (one swap under the
+    /// lock); if a batch fails, it and the batches after it go back to the front of the buffer.
     public func flush() async {
-        while true {
-            let batch = buffer.withLock { records -> [UsageRecord] in
-                let n = min(records.count, batchSize)
-                let batch = Array(records.prefix(n))
-                records.removeFirst(n)
-                return batch
-            }
-            guard !batch.isEmpty else { return }
+        let records = buffer.withLock { records -> [UsageRecord] in
+            defer { records = [] }
+            return records
+        }
+        var start = 0
+        while start < records.count {
+            let end = min(start + batchSize, records.count)
             do {
-                try await store.insertUsage(batch)
+                try await store.insertUsage(Array(records[start..<end]))
             } catch {
-                logger.error("usage write failed; will retry", metadata: ["error": "\(error)", "records": "\(batch.count)"])
-                buffer.withLock { $0.insert(contentsOf: batch, at: 0) }
+                logger.error("usage write failed; will retry", metadata: ["error": "\(error)", "records": "\(records.count - start)"])
+                buffer.withLock { $0.insert(contentsOf: records[start...], at: 0) }
                 return
             }
+            start = end
         }
     }
 }

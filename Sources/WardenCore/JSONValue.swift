@@ -82,12 +82,16 @@ public enum JSONValue: Sendable, Equatable {
     // MARK: Parse and serialize
 
     /// Parses UTF-8 JSON bytes. Throws `JSONParseError` with the byte offset of the problem.
+    /// Contiguous inputs (arrays, `ByteBuffer` views) are read in place; others are copied once.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) -> JSONValue in
-            var parser = JSONParser(bytes: buffer)
-            return try parser.parseDocument()
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(JSONParseError) -> JSONValue in
+                var parser = JSONParser(bytes: buffer)
+                return try parser.parseDocument()
+            }
         }
+        if let result { return try result.get() }
+        return try parse(Array(bytes))
     }
 
     /// Compact JSON text.

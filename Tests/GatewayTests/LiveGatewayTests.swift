@@ -91,6 +91,18 @@ import WardenCore
         })
     }
 
+    @Test func upstreamErrorsAreCountedOnce() async throws {
+        try await withLiveGateway { client, f in
+            _ = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-text502"))
+            _ = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-error500"))
+            let metrics = try await client.get("/metrics", key: nil).text
+            let lines = metrics.split(separator: "\n").filter { $0.hasPrefix("warden_upstream_errors_total{") }
+            #expect(lines.count == 2, "\(lines)")
+            #expect(lines.contains(#"warden_upstream_errors_total{upstream="fake",code="upstream_error"} 1"#))
+            #expect(lines.contains(#"warden_upstream_errors_total{upstream="fake",code="http_500"} 1"#))
+        }
+    }
+
     @Test func missingUsageIsEstimated() async throws {
         try await withLiveGateway({ client, f in
             let r = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-no-usage"))

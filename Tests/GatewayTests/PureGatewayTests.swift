@@ -32,6 +32,12 @@ import WardenCore
         #expect(router.resolve("nope") == nil)
     }
 
+    @Test func missingFileIsAnErrorNamingIt() {
+        #expect(throws: ConfigError("cannot read configuration file '/nonexistent/warden.yaml'")) {
+            try WardenConfig.load(path: "/nonexistent/warden.yaml")
+        }
+    }
+
     @Test(arguments: [
         ("server:\n  prot: 1\n", "server.prot"),
         ("upstreams:\n  - name: a\n    base_url: http://x/v1\n    modles: []\n", "upstreams[0].modles"),

@@ -19,7 +19,9 @@ enum ErrorResponses {
         case let error as HTTPError:
             switch error.status {
             case .notFound: return .notFound(path)
-            case .contentTooLarge: return .bodyTooLarge(limit: 0)
+            case .contentTooLarge:
+                return OpenAIError(status: 413, message: "The request body is too large. Send a smaller request.",
+                                   type: "invalid_request_error", code: "request_too_large")
             case .methodNotAllowed:
                 return OpenAIError(status: 405, message: "Method not allowed for '\(path)'.", type: "invalid_request_error", code: "method_not_allowed")
             default:

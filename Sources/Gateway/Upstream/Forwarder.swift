@@ -61,15 +61,16 @@ struct Forwarder: Sendable {
 
     private func relayWhole(_ response: HTTPClientResponse, call: ModelCall, meter: UsageMeter) async throws -> Response {
         let buffer = try await response.body.collect(upTo: maxResponseBytes)
-        let bytes = Array(buffer.readableBytesView)
         let json: JSONValue
-        do { json = try JSONValue.parse(bytes) } catch {
+        do { json = try JSONValue.parse(buffer.readableBytesView) } catch {
             throw OpenAIError.upstreamBadResponse(call.route.upstream, "invalid JSON: \(error.description)")
         }
-        let completion = Self.completionText(json)
         let usage = json["usage"]
         let estimated = usage?["prompt_tokens"]?.int == nil
+            || (call.endpoint != .embeddings && usage?["completion_tokens"]?.int == nil)
         let collect = collectText
+        // The completion text is gathered only when it is kept or needed for an estimate.
+        let completion = collect || estimated ? Self.completionText(json) : ""
         meter.update {
             $0.promptTokens = usage?["prompt_tokens"]?.int ?? TokenEstimate.tokens(in: call.promptText)
             $0.completionTokens = usage?["completion_tokens"]?.int ?? (call.endpoint == .embeddings ? 0 : TokenEstimate.tokens(in: completion))
@@ -84,7 +85,6 @@ struct Forwarder: Sendable {
         let meter = context.meter
         let upstreamName = call.route.upstream
         let collect = collectText
-        let promptText = call.promptText
         let body = response.body
         return Response(status: .ok, headers: Self.eventStreamHeaders, body: ResponseBody { writer in
             var relay = StreamRelay(clientWantsUsage: call.clientWantsStreamUsage, collectText: collect)
@@ -103,29 +103,30 @@ struct Forwarder: Sendable {
                 }
             } catch is ClientGone {
                 meter.update { $0.lateErrorCode = "client_disconnected" }
-                Self.noteStreamUsage(relay, promptText: promptText, meter: meter)
+                Self.noteStreamUsage(relay, call: call, meter: meter)
                 throw CancellationError()
             } catch let error as StreamRelay.Failure {
                 failure = .upstreamBadResponse(upstreamName, "\(error)")
             } catch {
                 failure = UpstreamClients.classify(error, upstream: upstreamName)
             }
-            if let upstreamError = relay.upstreamError, failure == nil {
+            if relay.upstreamError != nil, failure == nil {
                 meter.update { $0.lateErrorCode = "upstream_stream_error" }
-                _ = upstreamError
             }
             if let failure {
                 meter.update { $0.lateErrorCode = failure.code }
                 try await writer.write(ByteBuffer(bytes: StreamRelay.errorEvent(failure)))
             }
-            Self.noteStreamUsage(relay, promptText: promptText, meter: meter)
+            Self.noteStreamUsage(relay, call: call, meter: meter)
             try await writer.finish(nil)
         })
     }
 
-    private static func noteStreamUsage(_ relay: StreamRelay, promptText: String, meter: UsageMeter) {
+    private static func noteStreamUsage(_ relay: StreamRelay, call: ModelCall, meter: UsageMeter) {
+        // The prompt is walked for an estimate only when the upstream reported no usage.
+        let promptTokens = relay.promptTokens ?? TokenEstimate.tokens(in: call.promptText)
         meter.update {
-            $0.promptTokens = relay.promptTokens ?? TokenEstimate.tokens(in: promptText)
+            $0.promptTokens = promptTokens
             $0.completionTokens = relay.completionTokens ?? relay.contentDeltas
             $0.tokensEstimated = relay.promptTokens == nil || relay.completionTokens == nil
             if relay.collectText { $0.completionText = relay.text }
@@ -144,11 +145,10 @@ struct Forwarder: Sendable {
             return Response(status: .init(code: status), headers: Self.jsonHeaders, body: .init(byteBuffer: buffer))
         }
         let snippet = String(decoding: bytes.prefix(200), as: UTF8.self)
-        let error = OpenAIError(
+        // Counted once, by `handle`, like every thrown upstream error.
+        throw OpenAIError(
             status: status, message: "The model server '\(upstream)' answered \(status): \(snippet)",
             type: status < 500 ? "invalid_request_error" : "api_error", code: "upstream_error")
-        metrics.upstreamError(upstream: upstream, code: "http_\(status)")
-        throw error
     }
 
     /// The generated text of a non-streamed completion (chat or text).

@@ -78,10 +78,9 @@ public final class UpstreamClients: Service, Sendable {
                 return .upstreamUnavailable(upstream, "\(error)")
             }
         }
+        if let error = error as? ChannelError, case .connectTimeout = error { return .upstreamTimeout(upstream) }
         if error is CancellationError { return .upstreamUnavailable(upstream, "request cancelled") }
-        let text = "\(error)"
-        if text.contains("timeout") || text.contains("Timeout") { return .upstreamTimeout(upstream) }
-        return .upstreamUnavailable(upstream, text)
+        return .upstreamUnavailable(upstream, "\(error)")
     }
 
     public func run() async throws {
