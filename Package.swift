@@ -36,6 +36,8 @@ let package = Package(
         ),
         // System zlib, for reading and writing gzip streams (datasets, corpora).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Rate limits, token budgets, tiers: pure arithmetic over a clock passed in.
+        .target(name: "Limits"),
         // Persistence behind protocols; SQLite through GRDB.
         .target(
             name: "Store",
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WardenCore", "Store", "Classifier",
+                "WardenCore", "Store", "Classifier", "Limits",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "LimitsTests", dependencies: ["Limits"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
