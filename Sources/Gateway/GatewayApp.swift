@@ -16,7 +16,9 @@ import WardenCore
 public struct Gateway: Sendable {
     public let application: Application<RouterResponder<WardenRequestContext>>
     public let usageWriter: UsageWriter
-    public let keyRefresher: KeyCacheRefresher
+    public let keyRefresher: TenantRefresher
+    /// The limits runtime, when the configuration has a `limits:` section.
+    public let limits: GatewayLimits?
     public let metrics: GatewayMetrics
     public let store: any WardenStore
 
@@ -24,8 +26,11 @@ public struct Gateway: Sendable {
                 onServerRunning: (@Sendable (Int) async -> Void)? = nil) {
         let hasher = APIKeyHasher(secret: config.security.keySecret)
         let keys = KeyCache(hasher: hasher)
-        let refresher = KeyCacheRefresher(cache: keys, store: store, interval: .milliseconds(Int64(config.security.keyRefreshSeconds * 1000)), logger: logger)
         let writer = UsageWriter(store: store, interval: .milliseconds(config.recording.flushIntervalMs), logger: logger)
+        let events = EventWriter(store: store, interval: .milliseconds(config.recording.flushIntervalMs), logger: logger)
+        let limits = config.limits.map { GatewayLimits(config: $0, events: events, logger: logger) }
+        let caches: [any TenantCache] = [keys] + (limits.map { [$0] } ?? [])
+        let refresher = TenantRefresher(caches: caches, store: store, interval: .milliseconds(Int64(config.security.keyRefreshSeconds * 1000)), logger: logger)
         let purger = RetentionPurger(store: store, retentionDays: config.recording.retentionDays, logger: logger)
         let upstreams = UpstreamClients(configs: config.upstreams)
         let metrics = GatewayMetrics()
@@ -39,10 +44,12 @@ public struct Gateway: Sendable {
         // (an error) and later issues insert theirs (enforce, limit, apply policy, screen input)
         // between `Authenticate` and the forward without touching the others.
         func modelCall(_ endpoint: ModelEndpoint) -> RouterGroup<WardenRequestContext> {
-            router.group()
+            let group = router.group()
                 .add(middleware: RecordUsage(endpoint: endpoint.rawValue, writer: writer, metrics: metrics, retention: config.recording.text, logger: logger))
                 .add(middleware: Authenticate(keys: keys))
                 .add(middleware: ReadModelCall(endpoint: endpoint, router: modelRouter, maxBodyBytes: config.server.maxBodyBytes))
+            if let limits { group.add(middleware: EnforceLimits(limits: limits)) }
+            return group
         }
         let forwarder = Forwarder(upstreams: upstreams, metrics: metrics, collectText: config.recording.text != .none)
         for endpoint in ModelEndpoint.allCases {
@@ -64,21 +71,27 @@ public struct Gateway: Sendable {
         router.get("/readyz", use: operational.readyz)
         router.get("/metrics", use: operational.metricsText)
 
-        let admin = AdminRoutes(directory: TenantDirectory(store: store, hasher: hasher), refresher: refresher)
-        admin.register(on: router.group("/admin/v1").add(middleware: RequireAdminToken(token: config.security.adminToken)))
+        let adminGroup = router.group("/admin/v1").add(middleware: RequireAdminToken(token: config.security.adminToken))
+        let directory = TenantDirectory(store: store, hasher: hasher)
+        AdminRoutes(directory: directory, refresher: refresher).register(on: adminGroup)
+        LimitsAdminRoutes(directory: directory, refresher: refresher, limits: limits).register(on: adminGroup)
 
         var application = Application(
             router: router,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "warden"),
             // Stopped in reverse order after the HTTP server drains: the usage writer flushes last.
-            services: [writer, purger, upstreams, refresher],
+            services: [writer, events, purger, upstreams, refresher],
             onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
             logger: logger)
-        application.beforeServerStarts { try await refresher.refresh(force: true) }
+        application.beforeServerStarts {
+            try await refresher.refresh(force: true)
+            try await limits?.recover(from: store)
+        }
 
         self.application = application
         self.usageWriter = writer
         self.keyRefresher = refresher
+        self.limits = limits
         self.metrics = metrics
         self.store = store
     }

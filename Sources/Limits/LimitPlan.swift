@@ -68,6 +68,7 @@ public struct TenantLimitSettings: Sendable, Equatable {
 public struct LimitPlan: Sendable {
     private var byApp: [String: [ScopedLimits]] = [:]
     private var byKey: [String: ScopedLimits] = [:]
+    private var byOrg: [String: ScopedLimits] = [:]
     /// Unix second at which an override expires and the plan must be rebuilt; `nil`: never.
     public private(set) var validUntil: Int64?
     /// Tiers named by orgs or apps that the configuration does not define (the default tier was used).
@@ -102,7 +103,14 @@ public struct LimitPlan: Sendable {
             byKey[override.targetId] = ScopedLimits(scope: .key(override.targetId), limits: overridden(.key(override.targetId), .unlimited))
         }
         unknownTiers = unknown
+        byOrg = orgScopes
     }
+
+    /// An org's own scope (also for orgs without apps).
+    public func scope(orgId: String) -> ScopedLimits? { byOrg[orgId] }
+
+    /// A key's own scope, when overrides give it limits.
+    public func scope(keyId: String) -> ScopedLimits? { byKey[keyId] }
 
     /// The scopes a request by this key of this app is held to: org, app and, when it has
     /// limits of its own, the key. Empty for an app the plan does not know.

@@ -32,6 +32,15 @@ public struct LimitSet: Codable, Sendable, Equatable {
         self.models = models
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case requestsPerMinute = "requests_per_minute", tokensPerMinute = "tokens_per_minute"
+        case concurrentRequests = "concurrent_requests", dailyTokens = "daily_tokens", monthlyTokens = "monthly_tokens"
+        case monthlySpendMicros = "monthly_spend_micros", maxTokens = "max_tokens", models
+    }
+
+    /// The JSON field names, for checking input strictly.
+    public static let fieldNames: Set<String> = Set(CodingKeys.allCases.map(\.rawValue))
+
     /// No limits at all.
     public static let unlimited = LimitSet()
 

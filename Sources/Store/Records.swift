@@ -5,14 +5,20 @@ public struct Org: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var createdAt: Date
+    /// The limits tier (`limits.tiers` in the config); `nil`: the default tier.
+    public var tier: String?
+    /// `hard` or `soft` budgets; `nil`: the configured default.
+    public var budgetMode: String?
 
-    public init(id: String, name: String, createdAt: Date) {
+    public init(id: String, name: String, createdAt: Date, tier: String? = nil, budgetMode: String? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
+        self.tier = tier
+        self.budgetMode = budgetMode
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, createdAt = "created_at" }
+    enum CodingKeys: String, CodingKey { case id, name, createdAt = "created_at", tier, budgetMode = "budget_mode" }
 }
 
 /// An application of an org; keys belong to apps, and later issues attach policy and tiers to them.
@@ -21,15 +27,18 @@ public struct App: Codable, Sendable, Equatable {
     public var orgId: String
     public var name: String
     public var createdAt: Date
+    /// The limits tier; `nil`: the org's.
+    public var tier: String?
 
-    public init(id: String, orgId: String, name: String, createdAt: Date) {
+    public init(id: String, orgId: String, name: String, createdAt: Date, tier: String? = nil) {
         self.id = id
         self.orgId = orgId
         self.name = name
         self.createdAt = createdAt
+        self.tier = tier
     }
 
-    enum CodingKeys: String, CodingKey { case id, orgId = "org_id", name, createdAt = "created_at" }
+    enum CodingKeys: String, CodingKey { case id, orgId = "org_id", name, createdAt = "created_at", tier }
 }
 
 /// An API key as stored: its hash and displayable prefix, never the key itself.
@@ -88,12 +97,14 @@ public struct UsageRecord: Codable, Sendable, Equatable {
     /// Prompt and completion as the retention setting allows (`nil`, a hash, or the text).
     public var promptText: String?
     public var completionText: String?
+    /// What the request cost, in micro-units of the operator's currency (`nil`: no price configured).
+    public var costMicros: Int64?
 
     public init(id: String, time: Date, endpoint: String, orgId: String? = nil, appId: String? = nil, keyId: String? = nil,
                 endUser: String? = nil, model: String? = nil, upstream: String? = nil, stream: Bool = false,
                 promptTokens: Int? = nil, completionTokens: Int? = nil, tokensEstimated: Bool = false,
                 firstByteMs: Double? = nil, totalMs: Double, status: Int, errorCode: String? = nil,
-                promptText: String? = nil, completionText: String? = nil) {
+                promptText: String? = nil, completionText: String? = nil, costMicros: Int64? = nil) {
         self.id = id
         self.time = time
         self.endpoint = endpoint
@@ -113,9 +124,11 @@ public struct UsageRecord: Codable, Sendable, Equatable {
         self.errorCode = errorCode
         self.promptText = promptText
         self.completionText = completionText
+        self.costMicros = costMicros
     }
 
     enum CodingKeys: String, CodingKey {
+        case costMicros = "cost_micros"
         case id, time, endpoint, orgId = "org_id", appId = "app_id", keyId = "key_id", endUser = "end_user"
         case model, upstream, stream, promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
         case tokensEstimated = "tokens_estimated", firstByteMs = "first_byte_ms", totalMs = "total_ms"

@@ -6,6 +6,8 @@ extension App: FetchableRecord, PersistableRecord { public static let databaseTa
 extension APIKeyRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "api_keys" }
 extension UsageRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "usage_records" }
 extension AuditEntry: FetchableRecord, PersistableRecord { public static let databaseTableName = "audit_log" }
+extension LimitOverrideRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "limit_overrides" }
+extension EventRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "events" }
 
 /// The embedded store: SQLite through GRDB, in WAL mode so readers never wait on the writer.
 ///
@@ -106,6 +108,22 @@ public final class SQLiteStore: WardenStore {
         }
     }
 
+    public func updateOrg(_ org: Org, audit: AuditEntry) async throws {
+        try await update(org, kind: "org", id: org.id, audit: audit)
+    }
+
+    public func updateApp(_ app: App, audit: AuditEntry) async throws {
+        try await update(app, kind: "app", id: app.id, audit: audit)
+    }
+
+    private func update(_ record: some PersistableRecord & Sendable, kind: String, id: String, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            guard try record.exists(db) else { throw StoreError.notFound(kind: kind, id: id) }
+            try record.update(db)
+            try Self.recordChange(db, audit)
+        }
+    }
+
     public func tenantGeneration() async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'tenant_generation'") ?? 0
@@ -116,6 +134,61 @@ public final class SQLiteStore: WardenStore {
     private static func recordChange(_ db: Database, _ audit: AuditEntry) throws {
         try audit.insert(db)
         try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE name = 'tenant_generation'")
+    }
+
+    // MARK: Limits
+
+    public func insertLimitOverride(_ override: LimitOverrideRecord, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            try override.insert(db)
+            try Self.recordChange(db, audit)
+        }
+    }
+
+    public func deleteLimitOverride(id: String, audit: AuditEntry) async throws {
+        try await pool.write { db in
+            guard try LimitOverrideRecord.deleteOne(db, key: id) else { throw StoreError.notFound(kind: "limit override", id: id) }
+            try Self.recordChange(db, audit)
+        }
+    }
+
+    public func limitOverride(id: String) async throws -> LimitOverrideRecord? {
+        try await pool.read { db in try LimitOverrideRecord.fetchOne(db, key: id) }
+    }
+
+    public func limitOverrides() async throws -> [LimitOverrideRecord] {
+        try await list(LimitOverrideRecord.self, where: "id", is: nil)
+    }
+
+    public func usageTotals(since: Date) async throws -> [UsageTotal] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT org_id, app_id, key_id,
+                       SUM(COALESCE(prompt_tokens, 0) + COALESCE(completion_tokens, 0)) AS tokens,
+                       SUM(COALESCE(cost_micros, 0)) AS cost
+                FROM usage_records
+                WHERE time >= ? AND key_id IS NOT NULL
+                GROUP BY org_id, app_id, key_id
+                """, arguments: [since])
+            return rows.map { UsageTotal(orgId: $0["org_id"], appId: $0["app_id"], keyId: $0["key_id"], tokens: $0["tokens"], costMicros: $0["cost"]) }
+        }
+    }
+
+    // MARK: Events
+
+    public func insertEvents(_ events: [EventRecord]) async throws {
+        guard !events.isEmpty else { return }
+        try await pool.write { db in
+            for event in events { try event.insert(db) }
+        }
+    }
+
+    public func events(kind: String?, limit: Int) async throws -> [EventRecord] {
+        try await pool.read { db in
+            var request = EventRecord.order(Column("time").desc, Column("rowid").desc)
+            if let kind { request = request.filter(Column("kind") == kind) }
+            return try request.limit(limit).fetchAll(db)
+        }
     }
 
     // MARK: Audit
@@ -135,14 +208,14 @@ public final class SQLiteStore: WardenStore {
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO usage_records (id, time, endpoint, org_id, app_id, key_id, end_user, model, upstream,
                   stream, prompt_tokens, completion_tokens, tokens_estimated, first_byte_ms, total_ms, status, error_code,
-                  prompt_text, completion_text)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  prompt_text, completion_text, cost_micros)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for r in records {
                 let values: [(any DatabaseValueConvertible)?] = [
                     r.id, r.time, r.endpoint, r.orgId, r.appId, r.keyId, r.endUser, r.model, r.upstream,
                     r.stream, r.promptTokens, r.completionTokens, r.tokensEstimated, r.firstByteMs, r.totalMs, r.status,
-                    r.errorCode, r.promptText, r.completionText,
+                    r.errorCode, r.promptText, r.completionText, r.costMicros,
                 ]
                 try statement.execute(arguments: StatementArguments(values))
             }
@@ -240,6 +313,33 @@ enum SQLiteMigrations {
             }
             try db.create(index: "usage_records_org_time", on: "usage_records", columns: ["org_id", "time"])
             try db.create(index: "usage_records_app_time", on: "usage_records", columns: ["app_id", "time"])
+        }
+        migrator.registerMigration("v2_limits_events") { db in
+            try db.alter(table: "orgs") { t in
+                t.add(column: "tier", .text)
+                t.add(column: "budget_mode", .text)
+            }
+            try db.alter(table: "apps") { t in t.add(column: "tier", .text) }
+            try db.alter(table: "usage_records") { t in t.add(column: "cost_micros", .integer) }
+            try db.create(table: "limit_overrides") { t in
+                t.primaryKey("id", .text)
+                t.column("level", .text).notNull()
+                t.column("target_id", .text).notNull().indexed()
+                t.column("limits", .text).notNull()
+                t.column("expires_at", .datetime)
+                t.column("reason", .text).notNull()
+                t.column("created_by", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "events") { t in
+                t.primaryKey("id", .text)
+                t.column("time", .datetime).notNull().indexed()
+                t.column("kind", .text).notNull().indexed()
+                t.column("org_id", .text)
+                t.column("app_id", .text)
+                t.column("key_id", .text)
+                t.column("payload", .text).notNull()
+            }
         }
         return migrator
     }

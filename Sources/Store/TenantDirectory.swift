@@ -54,6 +54,51 @@ public struct TenantDirectory: Sendable {
         return after
     }
 
+    /// Sets an org's limits tier (`nil`: the default tier) and budget mode (`nil`: the default).
+    /// Callers check that the tier exists in the configuration.
+    public func setOrgLimits(id: String, tier: String?, budgetMode: String?, actor: String) async throws -> Org {
+        guard let before = try await store.org(id: id) else { throw StoreError.notFound(kind: "org", id: id) }
+        var after = before
+        after.tier = tier
+        after.budgetMode = budgetMode
+        try await store.updateOrg(after, audit: audit(actor, "org.limits", "org", id, before: before, after: after))
+        return after
+    }
+
+    /// Sets an app's limits tier (`nil`: its org's).
+    public func setAppTier(id: String, tier: String?, actor: String) async throws -> App {
+        guard let before = try await store.app(id: id) else { throw StoreError.notFound(kind: "app", id: id) }
+        var after = before
+        after.tier = tier
+        try await store.updateApp(after, audit: audit(actor, "app.limits", "app", id, before: before, after: after))
+        return after
+    }
+
+    /// Adds an override of the limits of an org, app or key (which must exist), audited.
+    public func addLimitOverride(level: String, targetId: String, limits: String, expiresAt: Date?, reason: String,
+                                 actor: String) async throws -> LimitOverrideRecord {
+        let exists: Bool
+        switch level {
+        case "org": exists = try await store.org(id: targetId) != nil
+        case "app": exists = try await store.app(id: targetId) != nil
+        case "key": exists = try await store.key(id: targetId) != nil
+        default: throw OpenAIError.invalidRequest("'level' must be org, app or key.", param: "level")
+        }
+        guard exists else { throw StoreError.notFound(kind: level, id: targetId) }
+        let record = LimitOverrideRecord(id: Identifier.make(.limitOverride), level: level, targetId: targetId, limits: limits,
+                                         expiresAt: expiresAt, reason: reason, createdBy: actor, createdAt: now())
+        try await store.insertLimitOverride(record, audit: audit(actor, "limits.override", level, targetId, before: nil, after: record))
+        return record
+    }
+
+    /// Removes an override at once, audited.
+    public func removeLimitOverride(id: String, actor: String) async throws -> LimitOverrideRecord {
+        guard let before = try await store.limitOverride(id: id) else { throw StoreError.notFound(kind: "limit override", id: id) }
+        try await store.deleteLimitOverride(id: id, audit: audit(actor, "limits.override.remove", before.level, before.targetId,
+                                                                 before: before, after: nil as LimitOverrideRecord?))
+        return before
+    }
+
     /// Names are what people read in lists: 1 to 200 characters, not only spaces.
     public static func validName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -21,8 +21,26 @@ public protocol WardenStore: Sendable {
     func key(id: String) async throws -> APIKeyRecord?
     func keys(appId: String?) async throws -> [APIKeyRecord]
     func revokeKey(id: String, at: Date, audit: AuditEntry) async throws
+    /// Replaces an org's mutable fields (name, tier, budget mode), with its audit entry.
+    func updateOrg(_ org: Org, audit: AuditEntry) async throws
+    /// Replaces an app's mutable fields (name, tier), with its audit entry.
+    func updateApp(_ app: App, audit: AuditEntry) async throws
     /// A counter that grows with every tenant change, from any process: caches reload when it moves.
     func tenantGeneration() async throws -> Int
+
+    // Limits
+    func insertLimitOverride(_ override: LimitOverrideRecord, audit: AuditEntry) async throws
+    func deleteLimitOverride(id: String, audit: AuditEntry) async throws
+    func limitOverride(id: String) async throws -> LimitOverrideRecord?
+    /// Every override, expired ones included (callers filter by time).
+    func limitOverrides() async throws -> [LimitOverrideRecord]
+    /// Tokens and cost per key of the usage records since `since`.
+    func usageTotals(since: Date) async throws -> [UsageTotal]
+
+    // Events
+    func insertEvents(_ events: [EventRecord]) async throws
+    /// Newest first, optionally of one kind.
+    func events(kind: String?, limit: Int) async throws -> [EventRecord]
 
     // Audit
     func auditEntries(limit: Int) async throws -> [AuditEntry]

@@ -35,6 +35,15 @@ enum FakeUpstream {
         case "slow":
             try await Task.sleep(for: .seconds(3))
             return json(completion(model, chat: chat))
+        case "hold":
+            // Answers after 600 ms (within the read timeout): a request that stays in flight.
+            try await Task.sleep(for: .milliseconds(600))
+            return json(completion(model, chat: chat))
+        case "echo":
+            // The completion is the request body as the upstream received it (what the gateway forwarded).
+            let forwarded = String(decoding: body.readableBytesView, as: UTF8.self)
+            let content = String(decoding: try JSONSerialization.data(withJSONObject: [forwarded], options: [.fragmentsAllowed]), as: UTF8.self).dropFirst().dropLast()
+            return json(#"{"id":"c1","object":"chat.completion","created":1,"model":"echo","choices":[{"index":0,"message":{"role":"assistant","content":\#(content)},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"#)
         case "error500":
             return json(#"{"error":{"message":"model crashed","type":"server_error","param":null,"code":"crash"}}"#, status: .internalServerError)
         case "text502":

@@ -25,6 +25,15 @@ final class FailingStore: WardenStore {
     func keys(appId: String?) async throws -> [APIKeyRecord] { [] }
     func revokeKey(id: String, at: Date, audit: AuditEntry) async throws { throw Unavailable() }
     func tenantGeneration() async throws -> Int { 0 }
+    func updateOrg(_ org: Org, audit: AuditEntry) async throws { throw Unavailable() }
+    func updateApp(_ app: App, audit: AuditEntry) async throws { throw Unavailable() }
+    func insertLimitOverride(_ override: LimitOverrideRecord, audit: AuditEntry) async throws { throw Unavailable() }
+    func deleteLimitOverride(id: String, audit: AuditEntry) async throws { throw Unavailable() }
+    func limitOverride(id: String) async throws -> LimitOverrideRecord? { nil }
+    func limitOverrides() async throws -> [LimitOverrideRecord] { [] }
+    func usageTotals(since: Date) async throws -> [UsageTotal] { [] }
+    func insertEvents(_ events: [EventRecord]) async throws { throw Unavailable() }
+    func events(kind: String?, limit: Int) async throws -> [EventRecord] { [] }
     func auditEntries(limit: Int) async throws -> [AuditEntry] { [] }
     func usage(limit: Int) async throws -> [UsageRecord] { written.withLock { $0 } }
     func usageCount() async throws -> Int { written.withLock { $0.count } }

@@ -88,7 +88,7 @@ func usage(_ id: String, time: Date = Date(), text: String? = nil) -> UsageRecor
         }
         let again = try SQLiteStore(path: path)
         #expect(try await again.usageCount() == 1)
-        #expect(try again.appliedMigrations() == ["v1_tenants_usage_audit"])
+        #expect(try again.appliedMigrations() == ["v1_tenants_usage_audit", "v2_limits_events"])
     }
 }
 
@@ -121,5 +121,46 @@ func usage(_ id: String, time: Date = Date(), text: String? = nil) -> UsageRecor
         await writer.flush()
         #expect(writer.pending == 0)
         #expect(store.written.withLock { $0.map(\.id) } == ["req_a", "req_b"])
+    }
+}
+
+@Suite struct LimitStoreTests {
+    @Test func usageTotalsSumTokensAndCostPerKeySinceATime() async throws {
+        let store = try SQLiteStore(path: temporaryStorePath())
+        let now = Date()
+        func record(_ id: String, key: String, at time: Date, cost: Int64?) -> UsageRecord {
+            UsageRecord(id: id, time: time, endpoint: "/v1/chat/completions", orgId: "org_1", appId: "app_1", keyId: key,
+                        promptTokens: 7, completionTokens: 3, totalMs: 1, status: 200, costMicros: cost)
+        }
+        try await store.insertUsage([
+            record("r1", key: "k1", at: now, cost: 13), record("r2", key: "k1", at: now, cost: nil),
+            record("r3", key: "k2", at: now, cost: 5), record("old", key: "k1", at: now.addingTimeInterval(-86_400 * 40), cost: 100),
+        ])
+        let totals = try await store.usageTotals(since: now.addingTimeInterval(-3_600)).sorted { $0.keyId < $1.keyId }
+        #expect(totals == [UsageTotal(orgId: "org_1", appId: "app_1", keyId: "k1", tokens: 20, costMicros: 13),
+                           UsageTotal(orgId: "org_1", appId: "app_1", keyId: "k2", tokens: 10, costMicros: 5)])
+    }
+
+    @Test func overridesAndEventsRoundTripAndOverridesAreAudited() async throws {
+        let store = try SQLiteStore(path: temporaryStorePath())
+        let directory = TenantDirectory(store: store, hasher: APIKeyHasher(secret: nil))
+        let org = try await directory.createOrg(name: "o", actor: "t")
+        let g0 = try await store.tenantGeneration()
+        let o = try await directory.addLimitOverride(level: "org", targetId: org.id, limits: #"{"requests_per_minute":5}"#,
+                                                     expiresAt: nil, reason: "test", actor: "alice")
+        #expect(try await store.tenantGeneration() == g0 + 1)
+        #expect(try await store.limitOverrides().map(\.id) == [o.id])
+        #expect(try await store.limitOverrides().first?.limits == #"{"requests_per_minute":5}"#)
+        await #expect(throws: StoreError.notFound(kind: "app", id: "app_x")) {
+            try await directory.addLimitOverride(level: "app", targetId: "app_x", limits: "{}", expiresAt: nil, reason: "r", actor: "a")
+        }
+        _ = try await directory.removeLimitOverride(id: o.id, actor: "alice")
+        #expect(try await store.limitOverrides().isEmpty)
+        #expect(try await store.auditEntries(limit: 2).map(\.action) == ["limits.override.remove", "limits.override"])
+        let tiered = try await directory.setOrgLimits(id: org.id, tier: "production", budgetMode: "soft", actor: "alice")
+        #expect(try await store.org(id: org.id) == tiered)
+        try await store.insertEvents([EventRecord(id: "evt_1", time: Date(), kind: "budget.alert", orgId: org.id, payload: "{}")])
+        #expect(try await store.events(kind: "budget.alert", limit: 5).map(\.id) == ["evt_1"])
+        #expect(try await store.events(kind: "other", limit: 5).isEmpty)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Store
@@ -24,6 +25,9 @@ struct RecordUsage: RouterMiddleware {
             context.meter.update { $0.errorCode = failure.code ?? failure.type }
             response = ErrorResponses.response(for: failure)
         }
+        for (name, value) in context.meter.snapshot.responseHeaders {
+            if let field = HTTPField.Name(name), response.headers[field] == nil { response.headers[field] = value }
+        }
         let status = Int(response.status.code)
         let body = response.body
         let record = self.record
@@ -35,9 +39,11 @@ struct RecordUsage: RouterMiddleware {
                 try await body.write(writer)
             } catch {
                 meter.update { if $0.lateErrorCode == nil { $0.lateErrorCode = "client_disconnected" } }
+                meter.finish()
                 record(requestID, receivedAt, status, meter.snapshot)
                 throw error
             }
+            meter.finish()
             record(requestID, receivedAt, status, meter.snapshot)
         }
         return response
@@ -54,7 +60,8 @@ struct RecordUsage: RouterMiddleware {
             promptTokens: facts.promptTokens, completionTokens: facts.completionTokens, tokensEstimated: facts.tokensEstimated,
             firstByteMs: firstByte.map { $0 * 1000 }, totalMs: total * 1000, status: status,
             errorCode: facts.lateErrorCode ?? facts.errorCode,
-            promptText: retention.stored(facts.promptText), completionText: retention.stored(facts.completionText))
+            promptText: retention.stored(facts.promptText), completionText: retention.stored(facts.completionText),
+            costMicros: facts.costMicros)
         writer.submit(usage)
         metrics.request(endpoint: endpoint, status: status, seconds: total, firstByteSeconds: firstByte)
         if let model = facts.model { metrics.tokens(model: model, prompt: facts.promptTokens ?? 0, completion: facts.completionTokens ?? 0) }

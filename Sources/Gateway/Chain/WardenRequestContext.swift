@@ -61,15 +61,44 @@ public final class UsageMeter: Sendable {
         public var errorCode: String?
         public var promptText: String?
         public var completionText: String?
+        /// What the request cost in micro-units, when its model has a price.
+        public var costMicros: Int64?
+        /// Headers a step wants on the response, whatever it turns out to be (`x-ratelimit-*`).
+        public var responseHeaders: [(name: String, value: String)] = []
     }
 
+    public typealias Finisher = @Sendable (inout Facts) -> Void
+
     private let facts = Mutex(Facts())
+    private let finishers = Mutex<[Finisher]?>([])
 
     public init() {}
+
+    deinit {
+        // A request dropped before its response was written still gives back what it holds.
+        finish()
+    }
 
     public func update(_ body: (inout Facts) -> Void) {
         facts.withLock { body(&$0) }
     }
 
     public var snapshot: Facts { facts.withLock { $0 } }
+
+    /// Registers work to run once when the request ends (its body written, failed or dropped),
+    /// before the usage record is taken: e.g. the limits step reconciling what it reserved.
+    public func onFinish(_ finisher: @escaping Finisher) {
+        let added = finishers.withLock { list -> Bool in
+            guard list != nil else { return false }
+            list!.append(finisher)
+            return true
+        }
+        if !added { update(finisher) }
+    }
+
+    /// Runs the finishers, once; later calls do nothing.
+    public func finish() {
+        guard let list = finishers.withLock({ list -> [Finisher]? in defer { list = nil }; return list }) else { return }
+        for finisher in list { update(finisher) }
+    }
 }

@@ -16,17 +16,21 @@ public struct WardenConfig: Decodable, Sendable {
     public var recording: RecordingConfig
     public var moderation: ModerationConfig
     public var upstreams: [UpstreamConfig]
+    /// `nil`: nothing is limited.
+    public var limits: LimitsConfig?
 
-    enum CodingKeys: String, CodingKey { case server, store, security, recording, moderation, upstreams }
+    enum CodingKeys: String, CodingKey { case server, store, security, recording, moderation, upstreams, limits }
 
     public init(server: ServerConfig = .init(), store: StoreConfig = .init(), security: SecurityConfig = .init(),
-                recording: RecordingConfig = .init(), moderation: ModerationConfig = .init(), upstreams: [UpstreamConfig]) {
+                recording: RecordingConfig = .init(), moderation: ModerationConfig = .init(), upstreams: [UpstreamConfig],
+                limits: LimitsConfig? = nil) {
         self.server = server
         self.store = store
         self.security = security
         self.recording = recording
         self.moderation = moderation
         self.upstreams = upstreams
+        self.limits = limits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +41,7 @@ public struct WardenConfig: Decodable, Sendable {
         recording = try c.decodeIfPresent(RecordingConfig.self, forKey: .recording) ?? .init()
         moderation = try c.decodeIfPresent(ModerationConfig.self, forKey: .moderation) ?? .init()
         upstreams = try c.decodeIfPresent([UpstreamConfig].self, forKey: .upstreams) ?? []
+        limits = try c.decodeIfPresent(LimitsConfig.self, forKey: .limits)
     }
 
     /// Reads, decodes strictly and validates a YAML file.
@@ -85,6 +90,7 @@ public struct WardenConfig: Decodable, Sendable {
                 }
             }
         }
+        try limits?.validate(routedModels: Set(modelNames.keys))
     }
 }
 

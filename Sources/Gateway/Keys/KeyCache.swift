@@ -41,35 +41,62 @@ public final class KeyCache: Sendable {
     }
 }
 
-/// Keeps the key cache in step with the store: reloads it whenever the store's tenant generation
-/// moves (a key created or revoked by the admin API or by `warden keys` in another process).
-public final class KeyCacheRefresher: Service, Sendable {
-    let cache: KeyCache
+/// A cache of tenant data held in memory for the hot path and reloaded from the store when the
+/// tenant generation moves (or when the cache itself says it went stale, e.g. an override expired).
+public protocol TenantCache: Sendable {
+    func reload(from store: any WardenStore) async throws
+    /// Whether the cache must reload even though the store did not change.
+    var isStale: Bool { get }
+}
+
+extension TenantCache {
+    public var isStale: Bool { false }
+}
+
+extension KeyCache: TenantCache {
+    public func reload(from store: any WardenStore) async throws {
+        replace(with: try await store.keys(appId: nil))
+    }
+}
+
+/// Keeps the tenant caches (keys, limits) in step with the store: reloads them whenever the
+/// store's tenant generation moves (a key created or revoked, a tier changed, by the admin API or
+/// by the CLI in another process), and any cache that reports itself stale.
+///
+/// ```swift
+/// let refresher = TenantRefresher(caches: [keys, limits], store: store, interval: .seconds(1), logger: logger)
+/// try await refresher.refresh(force: true)     // before serving; then run it as a Service
+/// ```
+public final class TenantRefresher: Service, Sendable {
+    let caches: [any TenantCache]
     let store: any WardenStore
     let interval: Duration
     let logger: Logger
     private let seen = Mutex<Int>(-1)
 
-    public init(cache: KeyCache, store: any WardenStore, interval: Duration, logger: Logger) {
-        self.cache = cache
+    public init(caches: [any TenantCache], store: any WardenStore, interval: Duration, logger: Logger) {
+        self.caches = caches
         self.store = store
         self.interval = interval
         self.logger = logger
     }
 
-    /// Reloads the keys if the store changed since the last look (or always, with `force`).
+    /// Reloads the caches if the store changed since the last look (or always, with `force`).
     public func refresh(force: Bool = false) async throws {
         let generation = try await store.tenantGeneration()
-        guard force || generation != seen.withLock({ $0 }) else { return }
-        let keys = try await store.keys(appId: nil)
-        cache.replace(with: keys)
-        seen.withLock { $0 = generation }
-        logger.debug("key cache reloaded", metadata: ["keys": "\(keys.count)", "generation": "\(generation)"])
+        let changed = force || generation != seen.withLock({ $0 })
+        for cache in caches where changed || cache.isStale {
+            try await cache.reload(from: store)
+        }
+        if changed {
+            seen.withLock { $0 = generation }
+            logger.debug("tenant caches reloaded", metadata: ["generation": "\(generation)"])
+        }
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do { try await refresh() } catch { logger.error("key cache refresh failed", metadata: ["error": "\(error)"]) }
+            do { try await refresh() } catch { logger.error("tenant cache refresh failed", metadata: ["error": "\(error)"]) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }

@@ -26,7 +26,7 @@ struct RequireAdminToken: RouterMiddleware {
 /// through `TenantDirectory`, which audits it, and refreshes the key cache at once.
 struct AdminRoutes: Sendable {
     let directory: TenantDirectory
-    let refresher: KeyCacheRefresher
+    let refresher: TenantRefresher
 
     static let actorHeader = HTTPField.Name("x-warden-actor")!
 

@@ -3,36 +3,66 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Writes usage records behind the request path. `submit` only appends to an in-memory buffer
-/// (a lock and an append, no I/O); the service's loop writes the buffer in batches every
-/// `interval`, and on graceful shutdown writes everything left before it returns.
-/// A failed write keeps the records and retries them on the next turn.
+/// Writes usage records behind the request path (see `BatchWriter`).
 ///
 /// ```swift
 /// let writer = UsageWriter(store: store, interval: .milliseconds(200), logger: logger)
+/// writer.submit(record)
+/// ```
+public typealias UsageWriter = BatchWriter<UsageRecord>
+
+/// Writes events (budget alerts, …) behind the request path (see `BatchWriter`).
+public typealias EventWriter = BatchWriter<EventRecord>
+
+extension BatchWriter where Item == UsageRecord {
+    public convenience init(store: any WardenStore, interval: Duration = .milliseconds(200), batchSize: Int = 1000,
+                            maxBuffered: Int = 1_000_000, logger: Logger) {
+        self.init(name: "usage writer", interval: interval, batchSize: batchSize, maxBuffered: maxBuffered, logger: logger) {
+            try await store.insertUsage($0)
+        }
+    }
+}
+
+extension BatchWriter where Item == EventRecord {
+    public convenience init(store: any WardenStore, interval: Duration = .milliseconds(200), logger: Logger) {
+        self.init(name: "event writer", interval: interval, batchSize: 500, maxBuffered: 100_000, logger: logger) {
+            try await store.insertEvents($0)
+        }
+    }
+}
+
+/// Writes items to the store behind the request path. `submit` only appends to an in-memory
+/// buffer (a lock and an append, no I/O); the service's loop writes the buffer in batches every
+/// `interval`, and on graceful shutdown writes everything left before it returns.
+/// A failed write keeps the items and retries them on the next turn.
+///
+/// ```swift
+/// let writer = BatchWriter<UsageRecord>(name: "usage writer", logger: logger) { try await store.insertUsage($0) }
 /// // add `writer` to the service group before the HTTP server, so it stops after it
 /// writer.submit(record)
 /// ```
-public final class UsageWriter: Service, Sendable {
-    private let store: any WardenStore
+public final class BatchWriter<Item: Sendable>: Service, Sendable {
+    private let name: String
+    private let write: @Sendable ([Item]) async throws -> Void
     private let interval: Duration
     private let batchSize: Int
     private let maxBuffered: Int
     private let logger: Logger
-    private let buffer = Mutex<[UsageRecord]>([])
+    private let buffer = Mutex<[Item]>([])
     private let dropped = Atomic<Int>(0)
 
-    public init(store: any WardenStore, interval: Duration = .milliseconds(200), batchSize: Int = 1000,
-                maxBuffered: Int = 1_000_000, logger: Logger) {
-        self.store = store
+    public init(name: String, interval: Duration = .milliseconds(200), batchSize: Int = 1000,
+                maxBuffered: Int = 1_000_000, logger: Logger, write: @escaping @Sendable ([Item]) async throws -> Void) {
+        self.name = name
+        self.write = write
         self.interval = interval
         self.batchSize = batchSize
         self.maxBuffered = maxBuffered
         self.logger = logger
     }
 
-    /// Queues a record for writing. Never blocks on the store.
-    public func submit(_ record: UsageRecord) {
+    /// Queues an item for writing. Never blocks on the store.
+    public func submit(_ record: Item) {
         let accepted = buffer.withLock { records -> Bool in
             guard records.count < maxBuffered else { return false }
             records.append(record)
@@ -53,13 +83,13 @@ public final class UsageWriter: Service, Sendable {
             await flush()
         }
         await flush()
-        logger.info("usage writer stopped", metadata: ["pending": "\(pending)", "dropped": "\(droppedCount)"])
+        logger.info("\(name) stopped", metadata: ["pending": "\(pending)", "dropped": "\(droppedCount)"])
     }
 
     /// Writes everything buffered now, in batches. The buffer is taken whole (one swap under the
     /// lock); if a batch fails, it and the batches after it go back to the front of the buffer.
     public func flush() async {
-        let records = buffer.withLock { records -> [UsageRecord] in
+        let records = buffer.withLock { records -> [Item] in
             defer { records = [] }
             return records
         }
@@ -67,9 +97,9 @@ public final class UsageWriter: Service, Sendable {
         while start < records.count {
             let end = min(start + batchSize, records.count)
             do {
-                try await store.insertUsage(Array(records[start..<end]))
+                try await write(Array(records[start..<end]))
             } catch {
-                logger.error("usage write failed; will retry", metadata: ["error": "\(error)", "records": "\(records.count - start)"])
+                logger.error("\(name): write failed; will retry", metadata: ["error": "\(error)", "records": "\(records.count - start)"])
                 buffer.withLock { $0.insert(contentsOf: records[start...], at: 0) }
                 return
             }
