@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "Store", "Gateway", "Classifier",
+                "WardenCore", "Store", "Gateway", "Classifier", "Limits",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

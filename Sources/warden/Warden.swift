@@ -15,6 +15,7 @@ struct Warden: AsyncParsableCommand {
             ServeCommand.self,
             MigrateCommand.self,
             OrgsCommand.self,
+            LimitsCommand.self,
             AppsCommand.self,
             KeysCommand.self,
             ClassifyCommand.self,

@@ -125,7 +125,7 @@ class Gateway:
 
     def __init__(self, workdir: Path, upstreams: list[dict], *, text: str = "full", max_body_bytes: int = 65536,
                  admin_token: str | None = ADMIN_TOKEN, flush_interval_ms: int = 50, key_refresh_seconds: float = 0.5,
-                 db_path: Path | None = None):
+                 db_path: Path | None = None, extra_yaml: str = ""):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.bin = warden_bin()
@@ -140,6 +140,7 @@ class Gateway:
         self.upstreams = upstreams
         self.settings = dict(text=text, max_body_bytes=max_body_bytes, flush_interval_ms=flush_interval_ms,
                              key_refresh_seconds=key_refresh_seconds)
+        self.extra_yaml = extra_yaml  # more top-level sections (limits:, …), appended verbatim
         self.write_config()
         Gateway.instances.append(self)
 
@@ -162,7 +163,7 @@ class Gateway:
             lines.append("    models:")
             for m in up["models"]:
                 lines.append(f"      - {_yaml_flow(m)}")
-        self.config_path.write_text("\n".join(lines) + "\n")
+        self.config_path.write_text("\n".join(lines) + "\n" + self.extra_yaml)
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bin), *args, "--config", str(self.config_path)]
