@@ -1,5 +1,7 @@
 import ArgumentParser
 import Classifier
+import Limits
+import Synchronization
 import Foundation
 import WardenCore
 
@@ -211,6 +213,44 @@ struct Probe: ParsableCommand {
     }
 }
 
+/// Issue 6: the cost of one limit check (admit + finish at org, app and key scopes, every kind
+/// of limit set, behind the lock the gateway uses), over 10,000 apps so lookups miss the cache as
+/// they would in production. Target ≤ 1 µs.
+struct LimitsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "limits", abstract: "Cost of a limit check (target ≤ 1 µs).")
+    @Option var iterations = 2_000_000
+
+    func run() throws {
+        let tier = LimitSet(requestsPerMinute: 100_000_000, tokensPerMinute: 2_000_000_000, concurrentRequests: 100_000,
+                            dailyTokens: 1 << 50, monthlyTokens: 1 << 50, monthlySpendMicros: 1 << 50, maxTokens: 4_096)
+        let apps = 10_000
+        let orgs = (0..<apps / 10).map { TenantLimitSettings(id: "org_\($0)", orgId: "org_\($0)") }
+        let appSettings = (0..<apps).map { TenantLimitSettings(id: "app_\($0)", orgId: "org_\($0 / 10)") }
+        let overrides = (0..<apps).map { LimitOverride(id: "lim_\($0)", scope: .key("key_\($0)"), limits: LimitSet(concurrentRequests: 10),
+                                                       expiresAt: nil, reason: "", createdBy: "", createdAt: 0) }
+        let plan = LimitPlan(tiers: ["big": Tier(name: "big", limits: tier)], defaultTier: "big", defaultBudgetMode: .hard,
+                             orgs: orgs, apps: appSettings, overrides: overrides, atUnixSeconds: 0,
+                             keyApps: Dictionary(uniqueKeysWithValues: (0..<apps).map { ("key_\($0)", "app_\($0)") }))
+        let state = Mutex(LimiterState())
+        let appIDs = (0..<apps).map { "app_\($0)" }, keyIDs = (0..<apps).map { "key_\($0)" }
+        var refused = 0
+        let start = ContinuousClock.now
+        for i in 0..<iterations {
+            let n = i % apps
+            let clock = LimitClock(nanos: Int64(i) * 1_000, unixSeconds: 1_795_397_400 + Int64(i / 1_000_000))
+            let scopes = plan.scopes(appId: appIDs[n], keyId: keyIDs[n])
+            let admission = state.withLock { $0.admit(scopes, demand: LimitDemand(tokens: 120, spendMicros: 30), at: clock) }
+            if case .admitted(let ticket, _) = admission {
+                _ = state.withLock { $0.finish(ticket, tokens: 100, spendMicros: 25, at: clock) }
+            } else { refused += 1 }
+        }
+        let elapsed = ContinuousClock.now - start
+        let ns = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(iterations)
+        print(String(format: "limit check (plan lookup + admit + finish, 3 scopes, all limit kinds): %.0f ns per request over %d requests, %d refused (target ≤ 1,000 ns)",
+                     ns, iterations, refused))
+    }
+}
+
 struct SplitMixRNG {
     var state: UInt64
     init(seed: UInt64) { state = seed }
@@ -227,7 +267,7 @@ struct WardenBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden-bench",
         abstract: "Micro-benchmarks and classifier design runs.",
-        subcommands: [ClassifierBench.self, Train.self, Loso.self, Audit.self, Probe.self]
+        subcommands: [ClassifierBench.self, Train.self, Loso.self, Audit.self, Probe.self, LimitsBench.self]
     )
 }
 

@@ -48,7 +48,10 @@ http {
 }
 NGINX
 nginx -c "$WORK/nginx.conf"
-cleanup() { [[ -n "${GW_PID:-}" ]] && kill -TERM "$GW_PID" 2>/dev/null; nginx -c "$WORK/nginx.conf" -s stop 2>/dev/null || true; }
+cleanup() {
+  for pid in ${GW_PID:-} ${GWL_PID:-}; do kill -TERM "$pid" 2>/dev/null || true; done
+  nginx -c "$WORK/nginx.conf" -s stop 2>/dev/null || true
+}
 trap cleanup EXIT
 
 cat > "$WORK/warden.yaml" <<YAML
@@ -73,6 +76,28 @@ WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden.yaml" > "$WORK/ward
 GW_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GW/healthz" >/dev/null && break; sleep 0.1; done
 
+# A second Warden, identical but with every kind of limit on (none reached), for the cost of the
+# limit step (issue 6: throughput with limits ≥ 95 % of without).
+GWL=$(free_port)
+sed -e "s/port: $GW}/port: $GWL}/" -e "s#warden.sqlite#warden-limits.sqlite#" "$WORK/warden.yaml" > "$WORK/warden-limits.yaml"
+cat >> "$WORK/warden-limits.yaml" <<YAML
+limits:
+  default_tier: big
+  tiers:
+    big: {requests_per_minute: 100000000, tokens_per_minute: 2000000000, concurrent_requests: 100000,
+          daily_tokens: 1000000000000, monthly_tokens: 1000000000000, monthly_spend: 1000000000, max_tokens: 4096}
+  prices:
+    fake: {input_per_million: 0.15, output_per_million: 0.60}
+    fake-stream: {input_per_million: 0.15, output_per_million: 0.60}
+YAML
+"$BIN" migrate --config "$WORK/warden-limits.yaml" >/dev/null
+ORGL=$("$BIN" orgs create --config "$WORK/warden-limits.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+APPL=$("$BIN" apps create --config "$WORK/warden-limits.yaml" --org "$ORGL" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+KEYL=$("$BIN" keys create --config "$WORK/warden-limits.yaml" --app "$APPL" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden-limits.yaml" > "$WORK/warden-limits.log" 2>&1 &
+GWL_PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GWL/healthz" >/dev/null && break; sleep 0.1; done
+
 # The hop's nginx worker: the one serving $HOP is the same single worker as the fake's, so
 # nginx CPU per request is measured as (worker CPU of hop run - worker CPU of direct run).
 NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
@@ -90,6 +115,7 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 LUA
+  sed "s/Bearer $KEY/Bearer $KEYL/" "$WORK/$mode.lua" > "$WORK/$mode-limits.lua"
 done
 
 declare -A RPS P50 P99 CPU
@@ -98,7 +124,9 @@ run() { # name port mode conns pid-to-measure
   before=$(cpu_ticks "$pid")
   local path=/v1/chat/completions
   [[ $mode == stream && $name != warden ]] && path=/s/v1/chat/completions
-  out=$(wrk -t $(( c < 2 ? 1 : 2 )) -c "$c" -d "${DURATION}s" -s "$WORK/$mode.lua" "http://127.0.0.1:$port$path" | grep RESULT)
+  local script="$WORK/$mode.lua"
+  [[ $name == warden-limits* ]] && script="$WORK/$mode-limits.lua"
+  out=$(wrk -t $(( c < 2 ? 1 : 2 )) -c "$c" -d "${DURATION}s" -s "$script" "http://127.0.0.1:$port$path" | grep RESULT)
   after=$(cpu_ticks "$pid")
   read -r _ reqs dur p50 p99 errs <<<"$out"
   (( errs == 0 )) || echo "warning: $name $mode c=$c had $errs errors" >&2
@@ -113,6 +141,12 @@ for mode in plain stream; do
     run nginx "$HOP" "$mode" "$c" "$NGINX_WORKER"
     run warden "$GW" "$mode" "$c" "$GW_PID"
   done
+done
+
+# Limits on vs off, alternated three times at 16 connections (plain), so drift hits both alike.
+for round in 1 2 3; do
+  run "warden-nolimits-$round" "$GW" plain 16 "$GW_PID"
+  run "warden-limits-$round" "$GWL" plain 16 "$GWL_PID"
 done
 
 # /v1/moderations with one 1 KB input through the built-in classifier (issue 4: p99 ≤ 2 ms).
@@ -153,3 +187,12 @@ for mode in plain stream; do
         printf "  %-6s added p50 at %d conn: warden %.3f ms vs nginx %.3f ms = %.1fx | CPU/req at %d: %.0f vs %.0f µs = %.1fx | req/s at %d: %.2fx\n",
           m, c1, wa, na, wa/na, c16, wc, ncpu, wc/ncpu, c16, wr/nr }'
 done
+
+echo
+awk -v a1="${RPS[warden-nolimits-1,plain,16]}" -v a2="${RPS[warden-nolimits-2,plain,16]}" -v a3="${RPS[warden-nolimits-3,plain,16]}" \
+    -v b1="${RPS[warden-limits-1,plain,16]}" -v b2="${RPS[warden-limits-2,plain,16]}" -v b3="${RPS[warden-limits-3,plain,16]}" \
+    -v c1="${CPU[warden-nolimits-1,plain,16]}" -v c2="${CPU[warden-nolimits-2,plain,16]}" -v c3="${CPU[warden-nolimits-3,plain,16]}" \
+    -v d1="${CPU[warden-limits-1,plain,16]}" -v d2="${CPU[warden-limits-2,plain,16]}" -v d3="${CPU[warden-limits-3,plain,16]}" 'BEGIN{
+  a = (a1 + a2 + a3) / 3; b = (b1 + b2 + b3) / 3; c = (c1 + c2 + c3) / 3; d = (d1 + d2 + d3) / 3
+  printf "Limits on vs off (plain, 16 conns, 3 alternated rounds): %.0f vs %.0f req/s = %.3fx (target ≥ 0.95x); CPU/req %.0f vs %.0f µs (+%.0f µs)\n", b, a, b / a, d, c, d - c
+}'

@@ -79,8 +79,6 @@ public struct BudgetUsage: Sendable, Equatable {
     public internal(set) var monthSpendMicros: Int64 = 0
     public private(set) var inflightTokens = 0
     public private(set) var inflightSpendMicros: Int64 = 0
-    /// The highest alert fraction index already announced, per budget kind, this period.
-    var alerted: [BudgetKind: Int] = [:]
 
     public init(period: BudgetPeriod) {
         day = period.day
@@ -92,14 +90,11 @@ public struct BudgetUsage: Sendable, Equatable {
         if period.day != day {
             day = period.day
             dayTokens = 0
-            alerted[.dailyTokens] = nil
         }
         if period.month != month {
             month = period.month
             monthTokens = 0
             monthSpendMicros = 0
-            alerted[.monthlyTokens] = nil
-            alerted[.monthlySpend] = nil
         }
     }
 

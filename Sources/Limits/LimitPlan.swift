@@ -60,6 +60,8 @@ public struct TenantLimitSettings: Sendable, Equatable {
 /// names it. Overrides apply oldest first, so the newest wins field by field. A request is held
 /// to all three scopes at once; the tightest wins.
 ///
+/// `keyApps` (key → app) lets the plan build the scope chains of keys with overrides up front.
+///
 /// ```swift
 /// let plan = LimitPlan(tiers: tiers, defaultTier: "sandbox", defaultBudgetMode: .hard,
 ///                      orgs: orgs, apps: apps, overrides: overrides, atUnixSeconds: now)
@@ -68,6 +70,8 @@ public struct TenantLimitSettings: Sendable, Equatable {
 public struct LimitPlan: Sendable {
     private var byApp: [String: [ScopedLimits]] = [:]
     private var byKey: [String: ScopedLimits] = [:]
+    /// Org, app and key scopes of keys with limits of their own, built once (no allocation per request).
+    private var keyChains: [String: [ScopedLimits]] = [:]
     private var byOrg: [String: ScopedLimits] = [:]
     /// Unix second at which an override expires and the plan must be rebuilt; `nil`: never.
     public private(set) var validUntil: Int64?
@@ -75,7 +79,8 @@ public struct LimitPlan: Sendable {
     public private(set) var unknownTiers: Set<String> = []
 
     public init(tiers: [String: Tier], defaultTier: String, defaultBudgetMode: BudgetMode,
-                orgs: [TenantLimitSettings], apps: [TenantLimitSettings], overrides: [LimitOverride], atUnixSeconds now: Int64) {
+                orgs: [TenantLimitSettings], apps: [TenantLimitSettings], overrides: [LimitOverride], atUnixSeconds now: Int64,
+                keyApps: [String: String] = [:]) {
         let active = overrides.filter { $0.isActive(atUnixSeconds: now) }.sorted { $0.createdAt < $1.createdAt }
         validUntil = active.compactMap(\.expiresAt).min()
         func overridden(_ scope: LimitScope, _ base: LimitSet) -> LimitSet {
@@ -104,6 +109,10 @@ public struct LimitPlan: Sendable {
         }
         unknownTiers = unknown
         byOrg = orgScopes
+        for (keyId, appId) in keyApps {
+            guard let key = byKey[keyId], let chain = byApp[appId] else { continue }
+            keyChains[keyId] = chain + [ScopedLimits(scope: key.scope, limits: key.limits, budgetMode: chain[0].budgetMode)]
+        }
     }
 
     /// An org's own scope (also for orgs without apps).
@@ -115,6 +124,7 @@ public struct LimitPlan: Sendable {
     /// The scopes a request by this key of this app is held to: org, app and, when it has
     /// limits of its own, the key. Empty for an app the plan does not know.
     public func scopes(appId: String, keyId: String) -> [ScopedLimits] {
+        if let chain = keyChains[keyId] { return chain }
         guard var scopes = byApp[appId] else { return [] }
         if var key = byKey[keyId] {
             key.budgetMode = scopes[0].budgetMode    // a key follows its org's budget mode

@@ -60,13 +60,14 @@ public struct LimitDemand: Sendable, Equatable {
 
 /// A moment as the limiter sees it: a monotonic clock for rates, the wall clock for budget periods.
 public struct LimitClock: Sendable, Equatable {
-    public var nanos: Int64
-    public var unixSeconds: Int64
+    public let nanos: Int64
+    public let unixSeconds: Int64
+    /// The budget day and month of `unixSeconds`, worked out once.
+    public let period: BudgetPeriod
 
     public init(nanos: Int64, unixSeconds: Int64) {
         self.nanos = nanos
         self.unixSeconds = unixSeconds
+        self.period = BudgetPeriod(unixSeconds: unixSeconds)
     }
-
-    public var period: BudgetPeriod { BudgetPeriod(unixSeconds: unixSeconds) }
 }

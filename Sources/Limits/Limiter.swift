@@ -46,6 +46,8 @@ public struct BudgetAlert: Sendable, Equatable {
 public struct LimitTicket: Sendable, Equatable {
     public var scopes: [ScopedLimits]
     public var demand: LimitDemand
+    /// Where each scope's counters live in the state (no lookups on finish).
+    var slots: [Int]
 }
 
 /// The result of asking to run a request.
@@ -54,9 +56,17 @@ public enum LimitAdmission: Sendable, Equatable {
     case rejected(LimitRejection, RateLimitStatus)
 }
 
+/// The counters of one scope.
+struct ScopeCounters: Sendable {
+    var requests: RateBucket?
+    var tokens: RateBucket?
+    var running = 0
+    var budget: BudgetUsage?
+}
+
 /// All limit state of a gateway process, as a value: rate buckets, concurrency counts and budget
 /// counters per scope. Pure: the clock is an argument, nothing is read or written elsewhere. The
-/// gateway holds one behind a lock.
+/// gateway holds one behind a lock. A check costs one hash lookup per scope; finishing none.
 ///
 /// ```swift
 /// var state = LimiterState(alertFractions: [0.5, 0.8, 1.0])
@@ -68,10 +78,8 @@ public enum LimitAdmission: Sendable, Equatable {
 /// ```
 public struct LimiterState: Sendable {
     public let alertFractions: [Double]
-    private var requestBuckets: [LimitScope: RateBucket] = [:]
-    private var tokenBuckets: [LimitScope: RateBucket] = [:]
-    private var running: [LimitScope: Int] = [:]
-    private var budgets: [LimitScope: BudgetUsage] = [:]
+    private var slotOf: [LimitScope: Int] = [:]
+    private var counters: [ScopeCounters] = []
 
     public init(alertFractions: [Double] = [0.5, 0.8, 1.0]) {
         self.alertFractions = alertFractions.sorted()
@@ -81,33 +89,31 @@ public struct LimiterState: Sendable {
     /// concurrency slot and a budget reservation at each. Budget refusals come first (waiting
     /// does not help), then concurrency, then the longest rate wait.
     public mutating func admit(_ scopes: [ScopedLimits], demand: LimitDemand, at clock: LimitClock) -> LimitAdmission {
-        if let refusal = firstRefusal(scopes, demand: demand, at: clock) {
-            return .rejected(refusal, status(scopes, at: clock.nanos))
+        let slots = scopes.map { slot(for: $0.scope) }
+        if let refusal = firstRefusal(scopes, slots, demand: demand, at: clock) {
+            return .rejected(refusal, status(scopes, slots, at: clock.nanos))
         }
-        for scoped in scopes {
-            take(scoped, demand: demand, at: clock)
+        for (scoped, slot) in zip(scopes, slots) {
+            take(scoped, &counters[slot], demand: demand, at: clock)
         }
-        return .admitted(LimitTicket(scopes: scopes, demand: demand), status(scopes, at: clock.nanos))
+        return .admitted(LimitTicket(scopes: scopes, demand: demand, slots: slots), status(scopes, slots, at: clock.nanos))
     }
 
     /// Ends an admitted request: gives back the concurrency slot, replaces the reservation with
     /// what was really used (tokens per minute and budgets), and returns the budget alerts crossed.
     public mutating func finish(_ ticket: LimitTicket, tokens: Int, spendMicros: Int64, at clock: LimitClock) -> [BudgetAlert] {
         var alerts: [BudgetAlert] = []
-        for scoped in ticket.scopes {
-            let scope = scoped.scope
-            if scoped.limits.concurrentRequests != nil, let n = running[scope] {
-                running[scope] = n > 1 ? n - 1 : nil
-            }
-            if scoped.limits.tokensPerMinute != nil {
-                tokenBuckets[scope]?.adjust(giveBack: ticket.demand.tokens - tokens, now: clock.nanos)
-            }
-            if scoped.limits.hasBudget {
-                var usage = budgets[scope] ?? BudgetUsage(period: clock.period)
-                let before = usage
+        for (scoped, slot) in zip(ticket.scopes, ticket.slots) {
+            let limits = scoped.limits
+            if limits.concurrentRequests != nil { counters[slot].running = max(0, counters[slot].running - 1) }
+            if limits.tokensPerMinute != nil { counters[slot].tokens?.adjust(giveBack: ticket.demand.tokens - tokens, now: clock.nanos) }
+            if limits.hasBudget {
+                var usage = counters[slot].budget ?? BudgetUsage(period: clock.period)
+                var before = usage
+                before.roll(to: clock.period)
                 usage.commit(reserved: (ticket.demand.tokens, ticket.demand.spendMicros), actual: (tokens, spendMicros), period: clock.period)
-                budgets[scope] = usage
-                alerts += crossings(scoped, from: before, to: usage, period: clock.period)
+                counters[slot].budget = usage
+                crossings(scoped, from: before, to: usage, into: &alerts)
             }
         }
         return alerts
@@ -115,59 +121,76 @@ public struct LimiterState: Sendable {
 
     /// The usage counted so far at a scope (zero when none), rolled to the clock's period.
     public func usage(_ scope: LimitScope, at clock: LimitClock) -> BudgetUsage {
-        var usage = budgets[scope] ?? BudgetUsage(period: clock.period)
+        var usage = slotOf[scope].flatMap { counters[$0].budget } ?? BudgetUsage(period: clock.period)
         usage.roll(to: clock.period)
         return usage
     }
 
     /// Requests in flight at a scope.
-    public func inFlight(_ scope: LimitScope) -> Int { running[scope] ?? 0 }
+    public func inFlight(_ scope: LimitScope) -> Int { slotOf[scope].map { counters[$0].running } ?? 0 }
 
     /// Adds usage recovered from the store after a restart (the current day's and month's totals).
     public mutating func seed(_ scope: LimitScope, dayTokens: Int, monthTokens: Int, monthSpendMicros: Int64, at clock: LimitClock) {
-        var usage = budgets[scope] ?? BudgetUsage(period: clock.period)
+        let slot = slot(for: scope)
+        var usage = counters[slot].budget ?? BudgetUsage(period: clock.period)
         usage.roll(to: clock.period)
         usage.seed(dayTokens: dayTokens, monthTokens: monthTokens, monthSpendMicros: monthSpendMicros)
-        budgets[scope] = usage
+        counters[slot].budget = usage
     }
 
     /// Rate headers for these scopes now, without taking anything.
     public func status(_ scopes: [ScopedLimits], at now: Int64) -> RateLimitStatus {
         var status = RateLimitStatus()
         for scoped in scopes {
-            if let limit = scoped.limits.requestsPerMinute {
-                let bucket = bucket(requestBuckets, scoped.scope, limit: limit, now: now)
-                status.requests = tighter(status.requests, bucket, now: now)
-            }
-            if let limit = scoped.limits.tokensPerMinute {
-                let bucket = bucket(tokenBuckets, scoped.scope, limit: limit, now: now)
-                status.tokens = tighter(status.tokens, bucket, now: now)
-            }
+            let current = slotOf[scoped.scope].map { counters[$0] }
+            note(scoped, current, at: now, into: &status)
         }
         return status
     }
 
     // MARK: - Steps
 
-    private func firstRefusal(_ scopes: [ScopedLimits], demand: LimitDemand, at clock: LimitClock) -> LimitRejection? {
+    private mutating func slot(for scope: LimitScope) -> Int {
+        if let slot = slotOf[scope] { return slot }
+        counters.append(ScopeCounters())
+        slotOf[scope] = counters.count - 1
+        return counters.count - 1
+    }
+
+    private func status(_ scopes: [ScopedLimits], _ slots: [Int], at now: Int64) -> RateLimitStatus {
+        var status = RateLimitStatus()
+        for (scoped, slot) in zip(scopes, slots) { note(scoped, counters[slot], at: now, into: &status) }
+        return status
+    }
+
+    private func note(_ scoped: ScopedLimits, _ current: ScopeCounters?, at now: Int64, into status: inout RateLimitStatus) {
+        if let limit = scoped.limits.requestsPerMinute {
+            status.requests = tighter(status.requests, Self.bucket(current?.requests, limit: limit, now: now), now: now)
+        }
+        if let limit = scoped.limits.tokensPerMinute {
+            status.tokens = tighter(status.tokens, Self.bucket(current?.tokens, limit: limit, now: now), now: now)
+        }
+    }
+
+    private func firstRefusal(_ scopes: [ScopedLimits], _ slots: [Int], demand: LimitDemand, at clock: LimitClock) -> LimitRejection? {
         var rate: LimitRejection?
         var concurrency: LimitRejection?
-        for scoped in scopes {
-            let scope = scoped.scope, limits = scoped.limits
-            if scoped.budgetMode == .hard, limits.hasBudget, let refusal = budgetRefusal(scoped, demand: demand, at: clock) {
+        for (scoped, slot) in zip(scopes, slots) {
+            let scope = scoped.scope, limits = scoped.limits, current = counters[slot]
+            if scoped.budgetMode == .hard, limits.hasBudget, let refusal = budgetRefusal(scoped, current.budget, demand: demand, at: clock) {
                 return refusal
             }
-            if let max = limits.concurrentRequests, (running[scope] ?? 0) >= max, concurrency == nil {
+            if let max = limits.concurrentRequests, current.running >= max, concurrency == nil {
                 concurrency = .concurrency(scope, limit: max)
             }
             if let limit = limits.requestsPerMinute {
-                let wait = bucket(requestBuckets, scope, limit: limit, now: clock.nanos).wait(for: 1, now: clock.nanos) ?? 0
+                let wait = Self.bucket(current.requests, limit: limit, now: clock.nanos).wait(for: 1, now: clock.nanos) ?? 0
                 if wait > 0, wait > (rate?.retryAfterNanos ?? 0) { rate = .requests(scope, limit: limit, retryAfterNanos: wait) }
             }
             if let limit = limits.tokensPerMinute {
-                let wait = bucket(tokenBuckets, scope, limit: limit, now: clock.nanos).wait(for: demand.tokens, now: clock.nanos)
-                if wait == nil { return .tokens(scope, limit: limit, requested: demand.tokens, retryAfterNanos: nil) }
-                if let wait, wait > 0, wait > (rate?.retryAfterNanos ?? 0) {
+                let wait = Self.bucket(current.tokens, limit: limit, now: clock.nanos).wait(for: demand.tokens, now: clock.nanos)
+                guard let wait else { return .tokens(scope, limit: limit, requested: demand.tokens, retryAfterNanos: nil) }
+                if wait > 0, wait > (rate?.retryAfterNanos ?? 0) {
                     rate = .tokens(scope, limit: limit, requested: demand.tokens, retryAfterNanos: wait)
                 }
             }
@@ -175,50 +198,45 @@ public struct LimiterState: Sendable {
         return concurrency ?? rate
     }
 
-    private func budgetRefusal(_ scoped: ScopedLimits, demand: LimitDemand, at clock: LimitClock) -> LimitRejection? {
-        let usage = usage(scoped.scope, at: clock)
-        let period = clock.period
-        let checks: [(BudgetKind, Int64?, Int64, Int64)] = [
-            (.dailyTokens, scoped.limits.dailyTokens.map(Int64.init), Int64(demand.tokens), period.nextDayStartUnixSeconds),
-            (.monthlyTokens, scoped.limits.monthlyTokens.map(Int64.init), Int64(demand.tokens), period.nextMonthStartUnixSeconds),
-            (.monthlySpend, scoped.limits.monthlySpendMicros, demand.spendMicros, period.nextMonthStartUnixSeconds),
-        ]
-        for (kind, limit, asked, resets) in checks {
-            guard let limit else { continue }
-            let used = usage.committed(kind, includingInflight: true)
-            if used + asked > limit {
-                return .budget(scoped.scope, kind, limit: limit, used: usage.committed(kind, includingInflight: false), resetsAtUnixSeconds: resets)
-            }
+    private func budgetRefusal(_ scoped: ScopedLimits, _ budget: BudgetUsage?, demand: LimitDemand, at clock: LimitClock) -> LimitRejection? {
+        var usage = budget ?? BudgetUsage(period: clock.period)
+        usage.roll(to: clock.period)
+        let period = clock.period, limits = scoped.limits
+        func over(_ kind: BudgetKind, _ limit: Int64?, _ asked: Int64, resets: Int64) -> LimitRejection? {
+            guard let limit, usage.committed(kind, includingInflight: true) + asked > limit else { return nil }
+            return .budget(scoped.scope, kind, limit: limit, used: usage.committed(kind, includingInflight: false), resetsAtUnixSeconds: resets)
         }
-        return nil
+        return over(.dailyTokens, limits.dailyTokens.map(Int64.init), Int64(demand.tokens), resets: period.nextDayStartUnixSeconds)
+            ?? over(.monthlyTokens, limits.monthlyTokens.map(Int64.init), Int64(demand.tokens), resets: period.nextMonthStartUnixSeconds)
+            ?? over(.monthlySpend, limits.monthlySpendMicros, demand.spendMicros, resets: period.nextMonthStartUnixSeconds)
     }
 
-    private mutating func take(_ scoped: ScopedLimits, demand: LimitDemand, at clock: LimitClock) {
-        let scope = scoped.scope
-        if let limit = scoped.limits.requestsPerMinute {
-            var bucket = bucket(requestBuckets, scope, limit: limit, now: clock.nanos)
+    private func take(_ scoped: ScopedLimits, _ current: inout ScopeCounters, demand: LimitDemand, at clock: LimitClock) {
+        let limits = scoped.limits
+        if let limit = limits.requestsPerMinute {
+            var bucket = Self.bucket(current.requests, limit: limit, now: clock.nanos)
             bucket.take(1, now: clock.nanos)
-            requestBuckets[scope] = bucket
+            current.requests = bucket
         }
-        if let limit = scoped.limits.tokensPerMinute {
-            var bucket = bucket(tokenBuckets, scope, limit: limit, now: clock.nanos)
+        if let limit = limits.tokensPerMinute {
+            var bucket = Self.bucket(current.tokens, limit: limit, now: clock.nanos)
             bucket.take(demand.tokens, now: clock.nanos)
-            tokenBuckets[scope] = bucket
+            current.tokens = bucket
         }
-        if scoped.limits.concurrentRequests != nil { running[scope, default: 0] += 1 }
-        if scoped.limits.hasBudget {
-            var usage = budgets[scope] ?? BudgetUsage(period: clock.period)
+        if limits.concurrentRequests != nil { current.running += 1 }
+        if limits.hasBudget {
+            var usage = current.budget ?? BudgetUsage(period: clock.period)
             usage.reserve(tokens: demand.tokens, spend: demand.spendMicros, period: clock.period)
-            budgets[scope] = usage
+            current.budget = usage
         }
     }
 
-    /// The bucket for a scope: a full one when there is none, or one rebuilt keeping the
+    /// The bucket for a limit: a full one when there is none, or one rebuilt keeping the
     /// fraction already used when the limit changed (a tier change).
-    private func bucket(_ table: [LimitScope: RateBucket], _ scope: LimitScope, limit: Int, now: Int64) -> RateBucket {
-        if let existing = table[scope], existing.limit == limit { return existing }
+    private static func bucket(_ existing: RateBucket?, limit: Int, now: Int64) -> RateBucket {
+        if let existing, existing.limit == limit { return existing }
         var fresh = RateBucket(perMinute: limit, now: now)
-        if let old = table[scope] {
+        if let old = existing {
             let usedFraction = Double(old.resetIn(now: now)) / Double(old.interval * Int64(old.limit))
             fresh.adjust(giveBack: -Int((usedFraction * Double(limit)).rounded()), now: now)
         }
@@ -234,18 +252,11 @@ public struct LimiterState: Sendable {
 
     /// Alerts for the fractions a commit moved past, each once: a fraction crossed before (or
     /// recovered after a restart) is not announced again.
-    private func crossings(_ scoped: ScopedLimits, from before: BudgetUsage, to after: BudgetUsage, period: BudgetPeriod) -> [BudgetAlert] {
-        var alerts: [BudgetAlert] = []
-        var old = before
-        old.roll(to: period)
-        let kinds: [(BudgetKind, Int64?)] = [
-            (.dailyTokens, scoped.limits.dailyTokens.map(Int64.init)),
-            (.monthlyTokens, scoped.limits.monthlyTokens.map(Int64.init)),
-            (.monthlySpend, scoped.limits.monthlySpendMicros),
-        ]
-        for (kind, limit) in kinds {
-            guard let limit else { continue }
-            let was = old.committed(kind, includingInflight: false), now = after.committed(kind, includingInflight: false)
+    private func crossings(_ scoped: ScopedLimits, from before: BudgetUsage, to after: BudgetUsage, into alerts: inout [BudgetAlert]) {
+        func check(_ kind: BudgetKind, _ limit: Int64?) {
+            guard let limit else { return }
+            let was = before.committed(kind, includingInflight: false), now = after.committed(kind, includingInflight: false)
+            guard now > was else { return }
             for fraction in alertFractions {
                 let mark = Double(limit) * fraction
                 if Double(was) < mark, Double(now) >= mark {
@@ -253,6 +264,8 @@ public struct LimiterState: Sendable {
                 }
             }
         }
-        return alerts
+        check(.dailyTokens, scoped.limits.dailyTokens.map(Int64.init))
+        check(.monthlyTokens, scoped.limits.monthlyTokens.map(Int64.init))
+        check(.monthlySpend, scoped.limits.monthlySpendMicros)
     }
 }

@@ -66,11 +66,14 @@ public final class GatewayLimits: TenantCache, Sendable {
 
     public func reload(from store: any WardenStore) async throws {
         let orgs = try await store.orgs(), apps = try await store.apps(orgId: nil), overrides = try await store.limitOverrides()
+        let overriddenKeys = Set(overrides.filter { $0.level == "key" }.map(\.targetId))
+        let keyApps = overriddenKeys.isEmpty ? [:] : Dictionary(
+            try await store.keys(appId: nil).filter { overriddenKeys.contains($0.id) }.map { ($0.id, $0.appId) }, uniquingKeysWith: { a, _ in a })
         let fresh = LimitPlan(
             tiers: config.tiers, defaultTier: config.defaultTier, defaultBudgetMode: config.budgetMode,
             orgs: orgs.map { TenantLimitSettings(id: $0.id, orgId: $0.id, tier: $0.tier, budgetMode: $0.budgetMode.flatMap(BudgetMode.init(rawValue:))) },
             apps: apps.map { TenantLimitSettings(id: $0.id, orgId: $0.orgId, tier: $0.tier) },
-            overrides: overrides.compactMap(Self.override), atUnixSeconds: clock.unixSeconds)
+            overrides: overrides.compactMap(Self.override), atUnixSeconds: clock.unixSeconds, keyApps: keyApps)
         if !fresh.unknownTiers.isEmpty {
             logger.warning("tenants name tiers the configuration does not define; the default tier applies",
                            metadata: ["tiers": "\(fresh.unknownTiers.sorted())", "default_tier": "\(config.defaultTier)"])
