@@ -36,6 +36,15 @@ let package = Package(
         ),
         // System zlib, for reading and writing gzip streams (datasets, corpora).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The layered content policy: model, YAML loading, resolution, validation, decisions,
+        // streaming cadence, versions and the published page. Pure, no I/O beyond reading a file.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "WardenCore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Persistence behind protocols; SQLite through GRDB.
         .target(
             name: "Store",
@@ -84,6 +93,7 @@ let package = Package(
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "WardenCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
