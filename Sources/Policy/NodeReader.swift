@@ -63,11 +63,11 @@ struct NodeReader {
         return x
     }
 
-    func double(_ node: Node, _ path: String, in range: ClosedRange<Double>) throws -> Double {
+    func fraction(_ node: Node, _ path: String) throws -> Double {
         guard case .scalar(let s) = node, let x = Double(s.string), x.isFinite else {
-            throw fail(node, path, "expected a number in [\(range.lowerBound), \(range.upperBound)], found \(describe(node))")
+            throw fail(node, path, "expected a number in [0, 1], found \(describe(node))")
         }
-        guard range.contains(x) else { throw fail(node, path, "\(s.string) is outside [\(range.lowerBound), \(range.upperBound)]") }
+        guard (0...1).contains(x) else { throw fail(node, path, "\(s.string) is outside [0, 1]") }
         return x
     }
 

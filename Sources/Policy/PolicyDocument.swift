@@ -203,7 +203,7 @@ public enum PolicyDocument {
         for (key, _, value) in try r.mapping(node, path, allowed: ["scope", "other_message_weight"]) {
             let kpath = NodeReader.join(path, key)
             if key == "scope" { s.scope = try r.choice(value, kpath, as: InputScreening.Scope.self) }
-            else { s.otherMessageWeight = try r.double(value, kpath, in: 0...1) }
+            else { s.otherMessageWeight = try r.fraction(value, kpath) }
         }
         return s
     }

@@ -44,7 +44,7 @@ public struct StreamScreenCadence: Sendable {
     public let atSentenceEnd: Bool
     public let windowChars: Int
 
-    private var tail: [Unicode.Scalar] = []
+    private(set) var tail: [Unicode.Scalar] = []
     private var base = 0
     private var total = 0
     private var lastScored = 0

@@ -105,7 +105,8 @@ public enum PolicyValidator {
         if !startsNoLater(rule.flagsFrom, bound.flagsFrom), blockOK || boundFlagsEarlier {
             let value: String
             if let f = rule.flagAt, f == rule.flagsFrom { value = show(f) }
-            else if let b = rule.blockAt { value = "\(show(rule.flagAt, never: "flags")) (flags from block_at \(show(b)))" }
+            else if let b = rule.blockAt, let f = rule.flagAt { value = "\(show(f)) (above block_at \(show(b)), so flags from \(show(b)))" }
+            else if let b = rule.blockAt { value = "none (flags only from block_at \(show(b)))" }
             else { value = "none (never flags)" }
             out.append(.init(subject: subject, category: category, direction: direction, key: "flag_at",
                 message: "flag_at \(value) is looser than the platform bound flag_at ≤ \(show(bound.flagsFrom))"))
