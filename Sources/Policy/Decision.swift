@@ -124,3 +124,23 @@ extension EffectivePolicy {
         PolicyDecider.decide(self, direction: direction, scores: scores, blockListHits: blockListHits)
     }
 }
+
+extension PolicyDecider {
+    /// Categories whose score lies within `margin` of one of their rule's thresholds (either side):
+    /// the uncertain band where a second opinion could change the action.
+    ///
+    /// ```swift
+    /// if effective.secondOpinion,
+    ///    !PolicyDecider.uncertainCategories(effective, direction: .output, scores: s, margin: 0.1).isEmpty { ... }
+    /// ```
+    public static func uncertainCategories(
+        _ effective: EffectivePolicy, direction: PolicyDirection,
+        scores: [ModerationCategory: Double], margin: Double
+    ) -> [ModerationCategory] {
+        ModerationCategory.allCases.filter { c in
+            let score = scores[c] ?? 0
+            let rule = effective.rule(c, direction).rule.normalized
+            return [rule.flagAt, rule.blockAt].contains { t in t.map { abs(score - $0) < margin } ?? false }
+        }
+    }
+}

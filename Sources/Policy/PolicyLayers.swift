@@ -36,12 +36,33 @@ public struct CategoryBound: Codable, Sendable, Hashable {
         self.locked = locked
         self.rules = rules
     }
+
+    enum CodingKeys: String, CodingKey { case locked, input, output }
+
+    /// Same shape as in `policy.yaml`: `{"locked": true, "input": {...}, "output": {...}}`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        locked = try c.decodeIfPresent(Bool.self, forKey: .locked) ?? false
+        rules = DirectionalRules(input: try c.decodeIfPresent(PolicyRule.self, forKey: .input),
+                                 output: try c.decodeIfPresent(PolicyRule.self, forKey: .output))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(locked, forKey: .locked)
+        try c.encodeIfPresent(rules.input, forKey: .input)
+        try c.encodeIfPresent(rules.output, forKey: .output)
+    }
 }
 
 /// Layer 1: hard bounds, per category. Nothing below can loosen them.
 public struct HardBounds: Codable, Sendable, Hashable {
     public var categories: PerCategory<CategoryBound>
     public init(_ categories: PerCategory<CategoryBound> = .init()) { self.categories = categories }
+
+    /// Same shape as in `policy.yaml`: an object keyed by category.
+    public init(from decoder: any Decoder) throws { categories = try PerCategory(from: decoder) }
+    public func encode(to encoder: any Encoder) throws { try categories.encode(to: encoder) }
 
     public subscript(category: ModerationCategory) -> CategoryBound? { categories[category] }
 
@@ -98,6 +119,21 @@ public struct StreamScreening: Codable, Sendable, Hashable {
         case rescoreEveryChars = "rescore_every_chars"
         case rescoreAtSentenceEnd = "rescore_at_sentence_end"
         case windowChars = "window_chars"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rescoreEveryChars = try c.decodeIfPresent(Int.self, forKey: .rescoreEveryChars)
+        rescoreAtSentenceEnd = try c.decode(Bool.self, forKey: .rescoreAtSentenceEnd)
+        windowChars = try c.decode(Int.self, forKey: .windowChars)
+    }
+
+    /// Writes `rescore_every_chars: null` explicitly (absent would mean the default, 200).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rescoreEveryChars, forKey: .rescoreEveryChars)
+        try c.encode(rescoreAtSentenceEnd, forKey: .rescoreAtSentenceEnd)
+        try c.encode(windowChars, forKey: .windowChars)
     }
 }
 

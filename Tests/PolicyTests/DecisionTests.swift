@@ -165,3 +165,17 @@ import WardenCore
         #expect(throws: PolicyValidationError.self) { try BlockListMatcher(BlockListSpec(regexes: ["ok", "*bad"])) }
     }
 }
+
+@Suite struct UncertainBandTests {
+    @Test func scoresNearAThresholdAreUncertain() {
+        let e = PolicyResolver.resolve(bounds: .init(), defaults: PlatformDefaults(rules: PerCategory([
+            .hate: .both(PolicyRule(flagAt: 0.5, blockAt: 0.8)),
+            .violence: .both(PolicyRule(flagAt: 0.9, blockAt: 0.6)),   // flag_at above block_at: ignored
+        ])))
+        #expect(PolicyDecider.uncertainCategories(e, direction: .input, scores: [.hate: 0.75], margin: 0.1) == [.hate])
+        #expect(PolicyDecider.uncertainCategories(e, direction: .input, scores: [.hate: 0.65], margin: 0.1).isEmpty)
+        #expect(PolicyDecider.uncertainCategories(e, direction: .input, scores: [.hate: 0.45, .violence: 0.85], margin: 0.1) == [.hate])
+        #expect(PolicyDecider.uncertainCategories(e, direction: .input, scores: [.violence: 0.55], margin: 0.1) == [.violence])
+        #expect(PolicyDecider.uncertainCategories(e, direction: .output, scores: [.sexual: 0.5], margin: 0.1).isEmpty)
+    }
+}

@@ -192,3 +192,27 @@ import WardenCore
         #expect(app.blockLists.input.terms.count == 5_000)
     }
 }
+
+@Suite struct CanonicalJSONTests {
+    @Test func platformJSONIsTheYAMLSchema() throws {
+        var p = PlatformPolicy.standard
+        p.defaults.streaming.rescoreEveryChars = nil
+        p.defaults.systemMessage = "Be safe."
+        let json = PolicyDocument.json(p)
+        #expect(json.contains(#""bounds":{"hate":{"input":{"block_at":0.9},"locked":false,"output":{"block_at":0.9}}"#))
+        #expect(json.contains(#""rescore_every_chars":null"#))
+        #expect(try PolicyDocument.parsePlatform(json) == p)
+        #expect(try JSONDecoder().decode(PlatformPolicy.self, from: Data(json.utf8)) == p)
+        #expect(try PolicyDocument.parsePlatform(PolicyDocument.json(PlatformPolicy.standard)) == .standard)
+    }
+
+    @Test func appJSONIsTheYAMLSchema() throws {
+        var app = AppPolicy(systemMessage: "x", outputCap: OutputCap(maxOutputTokens: nil, overCap: .reject), secondOpinion: true)
+        app.rules[.violence] = DirectionalRules(output: PolicyRule(flagAt: 0.6, blockAt: 0.95))
+        app.rules[.selfHarm] = DirectionalRules(input: .allowAll)
+        app.blockLists.output = BlockListSpec(terms: ["a b"], regexes: [#"\d+/x"#])
+        let json = PolicyDocument.json(app)
+        #expect(try PolicyDocument.parseApp(json, against: .standard) == app)
+        #expect(try JSONDecoder().decode(AppPolicy.self, from: Data(json.utf8)) == app)
+    }
+}
