@@ -1,3 +1,4 @@
+import Foundation
 @testable import Policy
 import Testing
 import WardenCore
@@ -177,5 +178,23 @@ import WardenCore
         #expect(PolicyDecider.uncertainCategories(e, direction: .input, scores: [.hate: 0.45, .violence: 0.85], margin: 0.1) == [.hate])
         #expect(PolicyDecider.uncertainCategories(e, direction: .input, scores: [.violence: 0.55], margin: 0.1) == [.violence])
         #expect(PolicyDecider.uncertainCategories(e, direction: .output, scores: [.sexual: 0.5], margin: 0.1).isEmpty)
+    }
+}
+
+@Suite struct DecisionRecordTests {
+    @Test func handWrittenJSONMatchesJSONEncoder() throws {
+        var g = SeededGenerator(seed: 9)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for _ in 0..<300 {
+            let e = PolicyResolver.resolve(bounds: g.bounds(), defaults: PlatformDefaults(rules: g.ruleTable()), app: g.app(),
+                                           version: .init(platform: Int.random(in: 0...99, using: &g), app: 3))
+            var scores: [ModerationCategory: Double] = [:]
+            for c in ModerationCategory.allCases { scores[c] = Double.random(in: 0...1, using: &g) }
+            let hits = Bool.random(using: &g) ? [BlockListHit(kind: .regex, pattern: "a\"b\\c\n\t\u{1}é/", matched: "x")] : []
+            let record = e.decide(.output, scores: scores, blockListHits: hits).record
+            #expect(record.json == String(decoding: try encoder.encode(record), as: UTF8.self))
+            #expect(try JSONDecoder().decode(DecisionRecord.self, from: Data(record.json.utf8)) == record)
+        }
     }
 }
