@@ -290,14 +290,19 @@ struct RuleLines {
 
     mutating func record(key: String, line: Int?, path: String) { entries[key] = (line, path) }
 
+    /// One issue per violation, in line order (violations without a line last).
     func locate(_ violations: [PolicyViolation], source: String) -> PolicyLoadError {
-        PolicyLoadError(violations.map { v in
+        let issues = violations.map { v in
             let layer = v.subject == "app policy" ? "app" : v.subject == "policy bounds" ? "bounds" : "defaults"
             let key = v.category.flatMap { c in v.direction.map { "\(layer)|\(c.rawValue)|\($0.rawValue)" } } ?? v.key
-            let place = entries[key] ?? entries["\(layer)|\(v.category?.rawValue ?? "")|input"]
-            _ = place?.path
+            let category = v.category?.rawValue ?? ""
+            let place = entries[key] ?? entries["\(layer)|\(category)|input"] ?? entries["\(layer)|\(category)|output"]
             return PolicyLoadError.Issue(line: place?.line, path: "", message: v.description, source: source)
-        })
+        }
+        let ordered = issues.enumerated().sorted { a, b in
+            (a.element.line ?? .max, a.offset) < (b.element.line ?? .max, b.offset)
+        }
+        return PolicyLoadError(ordered.map(\.element))
     }
 }
 

@@ -141,6 +141,8 @@ import WardenCore
     }
 
     @Test(arguments: [
+        ("rules:\n  hate: { input: allow }\n  sexual/minors:\n    output: allow\n",
+         "app.yaml:2: app policy: hate (input): block_at none (never blocks) is looser than the platform bound block_at ≤ 0.9\napp.yaml:4: app policy: sexual/minors: the category is locked by the platform; apps cannot set rules for it"),
         ("rules:\n  sexual/minors: { both: allow }\n",
          "app.yaml:2: app policy: sexual/minors: the category is locked by the platform; apps cannot set rules for it"),
         ("block_lists:\n  input:\n    regexes: ['ok', '(unclosed']\n",
