@@ -17,11 +17,18 @@ public enum PublishedPolicy {
         public var boundInput: String
         public var boundOutput: String
         public var locked: Bool
+        /// The same rules as numbers, for programs.
+        public var inputRule: PolicyRule
+        public var outputRule: PolicyRule
+        public var boundRules: DirectionalRules
 
         enum CodingKeys: String, CodingKey {
             case category, input, output, locked
             case boundInput = "bound_input"
             case boundOutput = "bound_output"
+            case inputRule = "input_rule"
+            case outputRule = "output_rule"
+            case boundRules = "bound_rules"
         }
     }
 
@@ -70,7 +77,10 @@ public enum PublishedPolicy {
                 output: PolicyChangelog.describe(effective.rule(c, .output).rule),
                 boundInput: PolicyChangelog.describeBound(doc.bounds.rule(c, .input)),
                 boundOutput: PolicyChangelog.describeBound(doc.bounds.rule(c, .output)),
-                locked: doc.bounds[c]?.locked ?? false)
+                locked: doc.bounds[c]?.locked ?? false,
+                inputRule: effective.rule(c, .input).rule,
+                outputRule: effective.rule(c, .output).rule,
+                boundRules: doc.bounds[c]?.rules ?? DirectionalRules())
         }
         var changelog: [ChangelogEntry] = []
         for (i, v) in sorted.enumerated() {

@@ -82,7 +82,9 @@ import WardenCore
         #expect(doc.categories.count == 8)
         #expect(doc.categories.first { $0.category == "hate/threatening" } == PublishedPolicy.CategoryEntry(
             category: "hate/threatening", input: "flag at 0.30, block at 0.50", output: "flag at 0.30, block at 0.50",
-            boundInput: "block at ≤ 0.50", boundOutput: "block at ≤ 0.50", locked: true))
+            boundInput: "block at ≤ 0.50", boundOutput: "block at ≤ 0.50", locked: true,
+            inputRule: PolicyRule(flagAt: 0.3, blockAt: 0.5), outputRule: PolicyRule(flagAt: 0.3, blockAt: 0.5),
+            boundRules: .both(PolicyRule(blockAt: 0.5))))
         #expect(doc.changelog.map(\.version) == [2, 1])
         #expect(doc.changelog[0].author == "<script>alert(1)</script>")
         #expect(doc.outputCap == OutputCap(maxOutputTokens: 2048, overCap: .reject))
