@@ -134,3 +134,41 @@ public enum PolicyChangelog {
         return "\(x)"
     }
 }
+
+extension PolicyChangelog {
+    /// Differences between two versions of one app's customization, for its audit trail and for
+    /// the CLI/admin API's answer: `violence (output): default → app: flag at 0.60, block at 0.95`,
+    /// `block list (input): added term "project nightshade"`.
+    public static func changes(from old: AppPolicy?, to new: AppPolicy) -> [String] {
+        let old = old ?? AppPolicy()
+        var lines: [String] = []
+        for category in ModerationCategory.allCases {
+            for direction in PolicyDirection.allCases {
+                let x = old.rules[category]?[direction], y = new.rules[category]?[direction]
+                switch (x, y) {
+                case (nil, nil): break
+                case let (nil, b?): lines.append("\(category.rawValue) (\(direction.rawValue)): default → \(describe(b))")
+                case let (a?, nil): lines.append("\(category.rawValue) (\(direction.rawValue)): \(describe(a)) → default")
+                case let (a?, b?) where !a.behavesLike(b):
+                    lines.append("\(category.rawValue) (\(direction.rawValue)): \(describe(a)) → \(describe(b))")
+                default: break
+                }
+            }
+        }
+        if old.systemMessage != new.systemMessage {
+            lines.append("app system message: \(old.systemMessage == nil ? "added" : new.systemMessage == nil ? "removed" : "changed")")
+        }
+        for direction in PolicyDirection.allCases {
+            let a = old.blockLists[direction], b = new.blockLists[direction]
+            for (kind, before, after) in [("term", a.terms, b.terms), ("regex", a.regexes, b.regexes)] {
+                for item in after where !before.contains(item) { lines.append("block list (\(direction.rawValue)): added \(kind) \"\(item)\"") }
+                for item in before where !after.contains(item) { lines.append("block list (\(direction.rawValue)): removed \(kind) \"\(item)\"") }
+            }
+        }
+        if old.outputCap != new.outputCap {
+            lines.append("app output cap: \(old.outputCap.map(describe) ?? "platform's") → \(new.outputCap.map(describe) ?? "platform's")")
+        }
+        if old.secondOpinion != new.secondOpinion { lines.append("second opinion: \(old.secondOpinion ? "on" : "off") → \(new.secondOpinion ? "on" : "off")") }
+        return lines
+    }
+}

@@ -100,3 +100,26 @@ import WardenCore
         #expect(try decoder.decode(PolicyVersion.self, from: encoder.encode(v)) == v)
     }
 }
+
+@Suite struct AppChangelogTests {
+    @Test func appChangesAreListed() {
+        var a = AppPolicy()
+        a.rules[.hate] = DirectionalRules(input: PolicyRule(blockAt: 0.6))
+        a.blockLists.input.terms = ["old term"]
+        var b = AppPolicy(systemMessage: "New.", outputCap: OutputCap(maxOutputTokens: 512, overCap: .reject), secondOpinion: true)
+        b.rules[.violence] = DirectionalRules(output: PolicyRule(flagAt: 0.6, blockAt: 0.95))
+        b.blockLists.input = BlockListSpec(terms: ["project nightshade"], regexes: [#"\d+"#])
+        #expect(PolicyChangelog.changes(from: a, to: b) == [
+            "hate (input): block at 0.60 → default",
+            "violence (output): default → flag at 0.60, block at 0.95",
+            "app system message: added",
+            "block list (input): added term \"project nightshade\"",
+            "block list (input): removed term \"old term\"",
+            "block list (input): added regex \"\\d+\"",
+            "app output cap: platform's → 512 tokens (reject)",
+            "second opinion: off → on",
+        ])
+        #expect(PolicyChangelog.changes(from: b, to: b).isEmpty)
+        #expect(PolicyChangelog.changes(from: nil, to: AppPolicy()).isEmpty)
+    }
+}
