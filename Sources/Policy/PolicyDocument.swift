@@ -56,6 +56,18 @@ public enum PolicyDocument {
         return app
     }
 
+    /// An app customization as received by the admin API (raw body bytes, JSON or YAML).
+    public static func parseApp(_ data: Data, source: String = "app policy", against platform: PlatformPolicy) throws -> AppPolicy {
+        try parseApp(try decodeUTF8(data, source: source), source: source, against: platform)
+    }
+
+    static func decodeUTF8(_ data: Data, source: String) throws -> String {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyLoadError(source: source, line: nil, path: "", message: "the document is not valid UTF-8")
+        }
+        return text
+    }
+
     static func readText(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolicyLoadError(source: path, line: nil, path: "", message: "cannot read the file")

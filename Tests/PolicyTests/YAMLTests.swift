@@ -218,3 +218,47 @@ import WardenCore
         #expect(try JSONDecoder().decode(AppPolicy.self, from: Data(json.utf8)) == app)
     }
 }
+
+@Suite struct HostileDocumentTests {
+    @Test func rawBytesMustBeUTF8() throws {
+        let bad = Data([0x7B, 0x22, 0x73, 0xFF, 0x22, 0x7D])   // {"s\xFF"}
+        #expect(throws: PolicyLoadError(source: "app app_1", line: nil, path: "", message: "the document is not valid UTF-8")) {
+            try PolicyDocument.parseApp(bad, source: "app app_1", against: .standard)
+        }
+        let good = Data(#"{"second_opinion": true}"#.utf8)
+        #expect(try PolicyDocument.parseApp(good, against: .standard).secondOpinion)
+    }
+
+    @Test func aHugeLineLoads() throws {
+        let message = String(repeating: "x", count: 1_000_000)
+        let app = try PolicyDocument.parseApp("system_message: \"\(message)\"\n", against: .standard)
+        #expect(app.systemMessage?.count == 1_000_000)
+    }
+
+    @Test func aliasesAreResolvedOrRejectedCleanly() throws {
+        let yaml = "rules:\n  hate: &strict { both: { block_at: 0.5 } }\n  harassment: *strict\n"
+        let app = try PolicyDocument.parseApp(yaml, against: .standard)
+        #expect(app.rules[.harassment] == .both(PolicyRule(blockAt: 0.5)))
+        let nested = "block_lists:\n  input:\n    terms: &t [a, b]\n    regexes: [*t]\n"
+        do {
+            _ = try PolicyDocument.parseApp(nested, against: .standard)
+            Issue.record("a list where a string is expected must be rejected")
+        } catch let error as PolicyLoadError {
+            // An alias reports the line of the node it refers to (the anchor), with the key path of its use.
+            #expect(error.description == "app policy:3: block_lists.input.regexes[0]: expected a string, found a list")
+        }
+    }
+
+    @Test func wrongShapesAreNamed() {
+        let cases = [
+            ("rules: 3\n", "app policy:1: rules: expected a mapping of categories, found '3'"),
+            ("rules:\n  hate: [input]\n", "app policy:2: rules.hate: expected a mapping (key: value), found a list"),
+            ("- a\n- b\n", "app policy:1: expected a mapping (key: value), found a list"),
+            ("block_lists:\n  input:\n    terms: acme\n", "app policy:3: block_lists.input.terms: expected a list of strings, found 'acme'"),
+        ]
+        for (text, expected) in cases {
+            do { _ = try PolicyDocument.parseApp(text, against: .standard); Issue.record("accepted \(text)") }
+            catch { #expect("\(error)" == expected) }
+        }
+    }
+}
