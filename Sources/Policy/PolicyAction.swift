@@ -43,21 +43,44 @@ public enum PolicyLayer: String, Codable, Sendable, Hashable, CaseIterable {
 /// t[.hate]            // 0.7
 /// ```
 public struct PerCategory<Value> {
-    public private(set) var values: [ModerationCategory: Value]
+    /// One slot per category, in taxonomy order (`ModerationCategory.index`): lookups on the hot
+    /// path are array reads.
+    private var slots: [Value?]
 
-    public init(_ values: [ModerationCategory: Value] = [:]) { self.values = values }
+    public init(_ values: [ModerationCategory: Value] = [:]) {
+        slots = ModerationCategory.allCases.map { values[$0] }
+    }
+
+    /// The present entries as a dictionary.
+    public var values: [ModerationCategory: Value] {
+        Dictionary(uniqueKeysWithValues: sorted.map { ($0.category, $0.value) })
+    }
 
     public subscript(category: ModerationCategory) -> Value? {
-        get { values[category] }
-        set { values[category] = newValue }
+        get { slots[Self.slot(category)] }
+        set { slots[Self.slot(category)] = newValue }
     }
 
     /// Present entries in the taxonomy's order.
     public var sorted: [(category: ModerationCategory, value: Value)] {
-        ModerationCategory.allCases.compactMap { c in values[c].map { (c, $0) } }
+        zip(ModerationCategory.allCases, slots).compactMap { c, v in v.map { (c, $0) } }
     }
 
-    public var isEmpty: Bool { values.isEmpty }
+    public var isEmpty: Bool { slots.allSatisfy { $0 == nil } }
+
+    @inline(__always)
+    static func slot(_ c: ModerationCategory) -> Int {
+        switch c {
+        case .sexual: 0
+        case .sexualMinors: 1
+        case .hate: 2
+        case .hateThreatening: 3
+        case .harassment: 4
+        case .selfHarm: 5
+        case .violence: 6
+        case .violenceGraphic: 7
+        }
+    }
 }
 
 extension PerCategory: Sendable where Value: Sendable {}
@@ -76,12 +99,12 @@ extension PerCategory: Codable where Value: Codable {
             }
             values[c] = value
         }
-        self.values = values
+        self.init(values)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var raw: [String: Value] = [:]
-        for (c, v) in values { raw[c.rawValue] = v }
+        for (c, v) in sorted { raw[c.rawValue] = v }
         try raw.encode(to: encoder)
     }
 }
