@@ -157,3 +157,24 @@ import WardenCore
         #expect(String(decoding: data, as: UTF8.self).contains("\"violence\""))
     }
 }
+
+@Suite struct TightenedBoundsTests {
+    /// An app stored under looser bounds still loads (JSONDecoder, no validation) after the
+    /// platform tightened them; resolve clamps it and validation names it.
+    @Test func storedAppUnderTightenedBounds() throws {
+        var app = AppPolicy()
+        app.rules[.hate] = DirectionalRules(input: PolicyRule(flagAt: 0.5, blockAt: 0.9))
+        #expect(PolicyValidator.validate(app: app, against: .standard).isEmpty)
+        let stored = PolicyDocument.json(app)
+
+        var tighter = PlatformPolicy.standard
+        tighter.bounds.categories[.hate] = CategoryBound(rules: .both(PolicyRule(blockAt: 0.7)))
+        tighter.defaults.rules[.hate] = .both(PolicyRule(flagAt: 0.5, blockAt: 0.7))
+        #expect(throws: PolicyLoadError.self) { try PolicyDocument.parseApp(stored, against: tighter) }
+        let loaded = try JSONDecoder().decode(AppPolicy.self, from: Data(stored.utf8))
+        let e = PolicyResolver.resolve(bounds: tighter.bounds, defaults: tighter.defaults, app: loaded)
+        #expect(e.rule(.hate, .input) == EffectiveRule(rule: PolicyRule(flagAt: 0.5, blockAt: 0.7), layer: .bound, bound: PolicyRule(blockAt: 0.7)))
+        #expect(PolicyValidator.validate(app: loaded, against: tighter).map(\.description)
+            == ["app policy: hate (input): block_at 0.9 is looser than the platform bound block_at ≤ 0.7"])
+    }
+}
