@@ -38,6 +38,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Rate limits, token budgets, tiers: pure arithmetic over a clock passed in.
         .target(name: "Limits"),
+        // The layered content policy: model, YAML loading, resolution, validation, decisions,
+        // streaming cadence, versions and the published page. Pure, no I/O beyond reading a file.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "WardenCore",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Persistence behind protocols; SQLite through GRDB.
         .target(
             name: "Store",
@@ -78,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "warden-bench",
             dependencies: [
-                "WardenCore", "Classifier", "Limits",
+                "WardenCore", "Classifier", "Limits", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/WardenBench"
@@ -87,6 +96,7 @@ let package = Package(
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "WardenCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
