@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "WardenCore", "Store", "Classifier", "Limits",
+                "WardenCore", "Store", "Classifier", "Limits", "Policy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "Store", "Gateway", "Classifier", "Limits",
+                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Store", "WardenCore", "Limits",
+                "Gateway", "Store", "WardenCore", "Limits", "Policy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -19,6 +19,8 @@ public struct Gateway: Sendable {
     public let keyRefresher: TenantRefresher
     /// The limits runtime, when the configuration has a `limits:` section.
     public let limits: GatewayLimits?
+    /// The content policy, when the configuration has a `policy:` section (and a classifier is loaded).
+    public let policy: PolicyBook?
     public let metrics: GatewayMetrics
     public let store: any WardenStore
 
@@ -29,7 +31,11 @@ public struct Gateway: Sendable {
         let writer = UsageWriter(store: store, interval: .milliseconds(config.recording.flushIntervalMs), logger: logger)
         let events = EventWriter(store: store, interval: .milliseconds(config.recording.flushIntervalMs), logger: logger)
         let limits = config.limits.map { GatewayLimits(config: $0, events: events, logger: logger) }
-        let caches: [any TenantCache] = [keys] + (limits.map { [$0] } ?? [])
+        // Screening needs the classifier; `warden serve` refuses to start with a policy and no classifier.
+        let book = classifier == nil ? nil : config.policy.map {
+            PolicyBook(platform: (try? $0.platform()) ?? .standard, source: $0.file ?? "built-in standard policy", logger: logger)
+        }
+        let caches: [any TenantCache] = [keys] + (limits.map { [$0] } ?? []) + (book.map { [$0] } ?? [])
         let refresher = TenantRefresher(caches: caches, store: store, interval: .milliseconds(Int64(config.security.keyRefreshSeconds * 1000)), logger: logger)
         let purger = RetentionPurger(store: store, retentionDays: config.recording.retentionDays, logger: logger)
         let upstreams = UpstreamClients(configs: config.upstreams)
@@ -49,6 +55,11 @@ public struct Gateway: Sendable {
                 .add(middleware: Authenticate(keys: keys))
                 .add(middleware: ReadModelCall(endpoint: endpoint, router: modelRouter, maxBodyBytes: config.server.maxBodyBytes))
             if let limits { group.add(middleware: EnforceLimits(limits: limits)) }
+            if let book, let classifier {
+                group.add(middleware: ApplyPolicy(book: book))
+                    .add(middleware: ScreenInput(classifier: classifier))
+                    .add(middleware: ScreenOutput(classifier: classifier))
+            }
             return group
         }
         let forwarder = Forwarder(upstreams: upstreams, metrics: metrics, collectText: config.recording.text != .none)
@@ -66,6 +77,11 @@ public struct Gateway: Sendable {
             .add(middleware: Authenticate(keys: keys))
             .get("/v1/models", use: ModelsRoute(router: modelRouter).list)
 
+        router.group()
+            .add(middleware: Authenticate(keys: keys))
+            .post("/v1/feedback", use: FeedbackRoute(store: store).submit)
+        PolicyRoutes(book: book, store: store).registerPublic(on: router)
+
         let operational = OperationalRoutes(store: store, upstreams: upstreams, metrics: metrics)
         router.get("/healthz", use: operational.healthz)
         router.get("/readyz", use: operational.readyz)
@@ -75,6 +91,7 @@ public struct Gateway: Sendable {
         let directory = TenantDirectory(store: store, hasher: hasher)
         AdminRoutes(directory: directory, refresher: refresher).register(on: adminGroup)
         LimitsAdminRoutes(directory: directory, refresher: refresher, limits: limits).register(on: adminGroup)
+        PolicyRoutes(book: book, store: store).registerAdmin(on: adminGroup, directory: directory, refresher: refresher)
 
         var application = Application(
             router: router,
@@ -84,6 +101,7 @@ public struct Gateway: Sendable {
             onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
             logger: logger)
         application.beforeServerStarts {
+            try await book?.publishPlatform(to: store, directory: directory)
             try await refresher.refresh(force: true)
             try await limits?.recover(from: store)
         }
@@ -92,6 +110,7 @@ public struct Gateway: Sendable {
         self.usageWriter = writer
         self.keyRefresher = refresher
         self.limits = limits
+        self.policy = book
         self.metrics = metrics
         self.store = store
     }

@@ -99,12 +99,18 @@ public struct UsageRecord: Codable, Sendable, Equatable {
     public var completionText: String?
     /// What the request cost, in micro-units of the operator's currency (`nil`: no price configured).
     public var costMicros: Int64?
+    /// The policy version the request was decided under (`p3` or `p3.a2`), its strictest action
+    /// (`allow`, `flag`, `block`) and the decisions as JSON (`{"input": {…}, "output": {…}}`).
+    public var policyVersion: String?
+    public var policyAction: String?
+    public var policyDecision: String?
 
     public init(id: String, time: Date, endpoint: String, orgId: String? = nil, appId: String? = nil, keyId: String? = nil,
                 endUser: String? = nil, model: String? = nil, upstream: String? = nil, stream: Bool = false,
                 promptTokens: Int? = nil, completionTokens: Int? = nil, tokensEstimated: Bool = false,
                 firstByteMs: Double? = nil, totalMs: Double, status: Int, errorCode: String? = nil,
-                promptText: String? = nil, completionText: String? = nil, costMicros: Int64? = nil) {
+                promptText: String? = nil, completionText: String? = nil, costMicros: Int64? = nil,
+                policyVersion: String? = nil, policyAction: String? = nil, policyDecision: String? = nil) {
         self.id = id
         self.time = time
         self.endpoint = endpoint
@@ -125,10 +131,13 @@ public struct UsageRecord: Codable, Sendable, Equatable {
         self.promptText = promptText
         self.completionText = completionText
         self.costMicros = costMicros
+        self.policyVersion = policyVersion
+        self.policyAction = policyAction
+        self.policyDecision = policyDecision
     }
 
     enum CodingKeys: String, CodingKey {
-        case costMicros = "cost_micros"
+        case costMicros = "cost_micros", policyVersion = "policy_version", policyAction = "policy_action", policyDecision = "policy_decision"
         case id, time, endpoint, orgId = "org_id", appId = "app_id", keyId = "key_id", endUser = "end_user"
         case model, upstream, stream, promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
         case tokensEstimated = "tokens_estimated", firstByteMs = "first_byte_ms", totalMs = "total_ms"

@@ -8,6 +8,8 @@ extension UsageRecord: FetchableRecord, PersistableRecord { public static let da
 extension AuditEntry: FetchableRecord, PersistableRecord { public static let databaseTableName = "audit_log" }
 extension LimitOverrideRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "limit_overrides" }
 extension EventRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "events" }
+extension PolicyVersionRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "policy_versions" }
+extension FeedbackRecord: FetchableRecord, PersistableRecord { public static let databaseTableName = "feedback" }
 
 /// The embedded store: SQLite through GRDB, in WAL mode so readers never wait on the writer.
 ///
@@ -174,6 +176,53 @@ public final class SQLiteStore: WardenStore {
         }
     }
 
+    // MARK: Policies
+
+    public func insertPolicyVersion(_ version: PolicyVersionRecord, audit: AuditEntry) async throws -> PolicyVersionRecord {
+        try await pool.write { db in
+            var stored = version
+            let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM policy_versions WHERE scope = ?", arguments: [version.scope]) ?? 0
+            stored.number = last + 1
+            try stored.insert(db)
+            try Self.recordChange(db, audit)
+            return stored
+        }
+    }
+
+    public func policyVersions(scope: String) async throws -> [PolicyVersionRecord] {
+        try await pool.read { db in
+            try PolicyVersionRecord.filter(Column("scope") == scope).order(Column("number")).fetchAll(db)
+        }
+    }
+
+    public func latestAppPolicies() async throws -> [PolicyVersionRecord] {
+        try await pool.read { db in
+            try PolicyVersionRecord.fetchAll(db, sql: """
+                SELECT v.* FROM policy_versions v
+                JOIN (SELECT scope, MAX(number) AS number FROM policy_versions WHERE scope != 'platform' GROUP BY scope) latest
+                  ON v.scope = latest.scope AND v.number = latest.number
+                """)
+        }
+    }
+
+    // MARK: Feedback
+
+    public func insertFeedback(_ feedback: FeedbackRecord) async throws {
+        try await pool.write { db in try feedback.insert(db) }
+    }
+
+    public func feedback(appId: String?, limit: Int) async throws -> [FeedbackRecord] {
+        try await pool.read { db in
+            var request = FeedbackRecord.order(Column("time").desc, Column("rowid").desc)
+            if let appId { request = request.filter(Column("app_id") == appId) }
+            return try request.limit(limit).fetchAll(db)
+        }
+    }
+
+    public func usageRecord(id: String) async throws -> UsageRecord? {
+        try await pool.read { db in try UsageRecord.fetchOne(db, key: id) }
+    }
+
     // MARK: Events
 
     public func insertEvents(_ events: [EventRecord]) async throws {
@@ -208,14 +257,14 @@ public final class SQLiteStore: WardenStore {
             let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO usage_records (id, time, endpoint, org_id, app_id, key_id, end_user, model, upstream,
                   stream, prompt_tokens, completion_tokens, tokens_estimated, first_byte_ms, total_ms, status, error_code,
-                  prompt_text, completion_text, cost_micros)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  prompt_text, completion_text, cost_micros, policy_version, policy_action, policy_decision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for r in records {
                 let values: [(any DatabaseValueConvertible)?] = [
                     r.id, r.time, r.endpoint, r.orgId, r.appId, r.keyId, r.endUser, r.model, r.upstream,
                     r.stream, r.promptTokens, r.completionTokens, r.tokensEstimated, r.firstByteMs, r.totalMs, r.status,
-                    r.errorCode, r.promptText, r.completionText, r.costMicros,
+                    r.errorCode, r.promptText, r.completionText, r.costMicros, r.policyVersion, r.policyAction, r.policyDecision,
                 ]
                 try statement.execute(arguments: StatementArguments(values))
             }
@@ -339,6 +388,35 @@ enum SQLiteMigrations {
                 t.column("app_id", .text)
                 t.column("key_id", .text)
                 t.column("payload", .text).notNull()
+            }
+        }
+        migrator.registerMigration("v3_policy_feedback") { db in
+            try db.alter(table: "usage_records") { t in
+                t.add(column: "policy_version", .text)
+                t.add(column: "policy_action", .text)
+                t.add(column: "policy_decision", .text)
+            }
+            try db.create(table: "policy_versions") { t in
+                t.primaryKey("id", .text)
+                t.column("scope", .text).notNull()
+                t.column("number", .integer).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("author", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("document", .text)
+                t.column("changes", .text).notNull()
+                t.uniqueKey(["scope", "number"])
+            }
+            try db.create(table: "feedback") { t in
+                t.primaryKey("id", .text)
+                t.column("time", .datetime).notNull().indexed()
+                t.column("request_id", .text).notNull().indexed()
+                t.column("kind", .text).notNull()
+                t.column("comment", .text)
+                t.column("org_id", .text).notNull()
+                t.column("app_id", .text).notNull().indexed()
+                t.column("key_id", .text).notNull()
+                t.column("decision", .text)
             }
         }
         return migrator

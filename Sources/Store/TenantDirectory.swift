@@ -99,6 +99,32 @@ public struct TenantDirectory: Sendable {
         return before
     }
 
+    /// Stores a new version of an app's policy customization (`document` `nil`: back to the
+    /// platform defaults), with its change lines, audited. Callers validate the document.
+    public func setAppPolicy(appId: String, document: String?, changes: [String], reason: String, actor: String) async throws -> PolicyVersionRecord {
+        guard try await store.app(id: appId) != nil else { throw StoreError.notFound(kind: "app", id: appId) }
+        let before = try await store.policyVersions(scope: appId).last
+        return try await recordPolicyVersion(scope: appId, document: document, changes: changes, reason: reason, actor: actor,
+                                             action: "policy.app.set", type: "app", before: before)
+    }
+
+    /// Stores a new version of the platform policy (a changed `policy.yaml`), audited.
+    public func recordPlatformPolicy(document: String, changes: [String], reason: String, actor: String) async throws -> PolicyVersionRecord {
+        let before = try await store.policyVersions(scope: PolicyVersionRecord.platformScope).last
+        return try await recordPolicyVersion(scope: PolicyVersionRecord.platformScope, document: document, changes: changes, reason: reason,
+                                             actor: actor, action: "policy.platform.version", type: "platform", before: before)
+    }
+
+    private func recordPolicyVersion(scope: String, document: String?, changes: [String], reason: String, actor: String,
+                                     action: String, type: String, before: PolicyVersionRecord?) async throws -> PolicyVersionRecord {
+        let changeJSON = Self.json(changes) ?? "[]"
+        let draft = PolicyVersionRecord(id: Identifier.make(.policy), scope: scope, createdAt: now(), author: actor, reason: reason,
+                                        document: document, changes: changeJSON)
+        var after = draft
+        after.number = (before?.number ?? 0) + 1
+        return try await store.insertPolicyVersion(draft, audit: audit(actor, action, type, scope, before: before, after: after))
+    }
+
     /// Names are what people read in lists: 1 to 200 characters, not only spaces.
     public static func validName(_ name: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -37,6 +37,20 @@ public protocol WardenStore: Sendable {
     /// Tokens and cost per key of the usage records since `since`.
     func usageTotals(since: Date) async throws -> [UsageTotal]
 
+    // Policies
+    /// Stores the next version of a scope's policy (its number assigned here: last + 1) with its
+    /// audit entry, in one transaction; returns it as stored.
+    func insertPolicyVersion(_ version: PolicyVersionRecord, audit: AuditEntry) async throws -> PolicyVersionRecord
+    /// Every version of one scope, oldest first.
+    func policyVersions(scope: String) async throws -> [PolicyVersionRecord]
+    /// The latest version of every app scope (not the platform's).
+    func latestAppPolicies() async throws -> [PolicyVersionRecord]
+
+    // Feedback
+    func insertFeedback(_ feedback: FeedbackRecord) async throws
+    func feedback(appId: String?, limit: Int) async throws -> [FeedbackRecord]
+    func usageRecord(id: String) async throws -> UsageRecord?
+
     // Events
     func insertEvents(_ events: [EventRecord]) async throws
     /// Newest first, optionally of one kind.

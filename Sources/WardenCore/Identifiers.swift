@@ -5,7 +5,7 @@
 /// ```
 public enum Identifier {
     public enum Kind: String, Sendable {
-        case org, app, key, req, audit = "aud", policy = "pol", limitOverride = "lim", event = "evt"
+        case org, app, key, req, audit = "aud", policy = "pol", limitOverride = "lim", event = "evt", feedback = "fb"
         case `case` = "case", incident = "inc"
     }
 

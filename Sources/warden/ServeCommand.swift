@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
             return classifier
         } catch {
             if config.moderation.model != nil { throw error }
+            if config.policy != nil {
+                throw ValidationError("the 'policy:' section screens requests with the built-in classifier, which did not load: \(error)")
+            }
             logger.warning("no classifier model found; /v1/moderations answers 503", metadata: ["error": "\(error)"])
             return nil
         }

@@ -32,6 +32,12 @@ final class FailingStore: WardenStore {
     func limitOverride(id: String) async throws -> LimitOverrideRecord? { nil }
     func limitOverrides() async throws -> [LimitOverrideRecord] { [] }
     func usageTotals(since: Date) async throws -> [UsageTotal] { [] }
+    func insertPolicyVersion(_ version: PolicyVersionRecord, audit: AuditEntry) async throws -> PolicyVersionRecord { throw Unavailable() }
+    func policyVersions(scope: String) async throws -> [PolicyVersionRecord] { [] }
+    func latestAppPolicies() async throws -> [PolicyVersionRecord] { [] }
+    func insertFeedback(_ feedback: FeedbackRecord) async throws { throw Unavailable() }
+    func feedback(appId: String?, limit: Int) async throws -> [FeedbackRecord] { [] }
+    func usageRecord(id: String) async throws -> UsageRecord? { nil }
     func insertEvents(_ events: [EventRecord]) async throws { throw Unavailable() }
     func events(kind: String?, limit: Int) async throws -> [EventRecord] { [] }
     func auditEntries(limit: Int) async throws -> [AuditEntry] { [] }

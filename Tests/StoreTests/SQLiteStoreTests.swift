@@ -88,7 +88,7 @@ func usage(_ id: String, time: Date = Date(), text: String? = nil) -> UsageRecor
         }
         let again = try SQLiteStore(path: path)
         #expect(try await again.usageCount() == 1)
-        #expect(try again.appliedMigrations() == ["v1_tenants_usage_audit", "v2_limits_events"])
+        #expect(try again.appliedMigrations() == ["v1_tenants_usage_audit", "v2_limits_events", "v3_policy_feedback"])
     }
 }
 

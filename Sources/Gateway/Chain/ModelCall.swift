@@ -32,6 +32,21 @@ public struct ModelCall: Sendable {
 
     /// All prompt text of the call (messages' text content, or prompt, or input), for screening and recording.
     public var promptText: String {
+        switch endpoint {
+        case .chatCompletions: return (body["messages"]?.array ?? []).map { Self.text(of: $0["content"]) }.joined(separator: "\n")
+        case .completions: return Self.strings(in: body["prompt"]).joined(separator: "\n")
+        case .embeddings: return Self.strings(in: body["input"]).joined(separator: "\n")
+        }
+    }
+
+    /// The text of a message's `content`: a string, or the `text` parts of a content array.
+    public static func text(of content: JSONValue?) -> String {
+        strings(in: content).joined(separator: "\n")
+    }
+
+    /// Every string in a prompt-like value: a string, an array of strings, content parts
+    /// (`{"type": "text", "text": …}`); token arrays and images give nothing.
+    public static func strings(in value: JSONValue?) -> [String] {
         var parts: [String] = []
         func collect(_ v: JSONValue?) {
             switch v {
@@ -42,11 +57,7 @@ public struct ModelCall: Sendable {
             default: break
             }
         }
-        switch endpoint {
-        case .chatCompletions: body["messages"]?.array?.forEach { collect($0["content"]) }
-        case .completions: collect(body["prompt"])
-        case .embeddings: collect(body["input"])
-        }
-        return parts.joined(separator: "\n")
+        collect(value)
+        return parts
     }
 }

@@ -61,7 +61,8 @@ struct RecordUsage: RouterMiddleware {
             firstByteMs: firstByte.map { $0 * 1000 }, totalMs: total * 1000, status: status,
             errorCode: facts.lateErrorCode ?? facts.errorCode,
             promptText: retention.stored(facts.promptText), completionText: retention.stored(facts.completionText),
-            costMicros: facts.costMicros)
+            costMicros: facts.costMicros, policyVersion: facts.policyVersion,
+            policyAction: PolicyRecording.action(facts), policyDecision: PolicyRecording.json(facts))
         writer.submit(usage)
         metrics.request(endpoint: endpoint, status: status, seconds: total, firstByteSeconds: firstByte)
         if let model = facts.model { metrics.tokens(model: model, prompt: facts.promptTokens ?? 0, completion: facts.completionTokens ?? 0) }
@@ -76,6 +77,7 @@ struct RecordUsage: RouterMiddleware {
         if let t = facts.promptTokens { line["prompt_tokens"] = "\(t)" }
         if let t = facts.completionTokens { line["completion_tokens"] = "\(t)" }
         if let code = usage.errorCode { line["error"] = "\(code)" }
+        if let action = usage.policyAction, action != "allow" { line["policy"] = "\(action)" }
         logger.info("request", metadata: line)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Policy
 import Store
 import Synchronization
 import WardenCore
@@ -28,6 +29,12 @@ public struct WardenRequestContext: RequestContext {
     public var call: ModelCall?
     /// Facts for the usage record, shared by every step of this request.
     public let meter: UsageMeter
+    /// The app's effective content policy, once `ApplyPolicy` ran.
+    public var policy: CompiledPolicy?
+    /// System messages `ApplyPolicy` put before the client's (not screened as client input).
+    public var injectedMessages = 0
+    /// Screens the model's output as the forwarder relays it (installed by `ScreenOutput`).
+    public var outputScreen: OutputScreen?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -65,6 +72,10 @@ public final class UsageMeter: Sendable {
         public var costMicros: Int64?
         /// Headers a step wants on the response, whatever it turns out to be (`x-ratelimit-*`).
         public var responseHeaders: [(name: String, value: String)] = []
+        /// The policy version the request was decided under and its screening decisions.
+        public var policyVersion: String?
+        public var inputDecision: DecisionRecord?
+        public var outputDecision: DecisionRecord?
     }
 
     public typealias Finisher = @Sendable (inout Facts) -> Void

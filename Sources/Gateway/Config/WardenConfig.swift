@@ -18,8 +18,10 @@ public struct WardenConfig: Decodable, Sendable {
     public var upstreams: [UpstreamConfig]
     /// `nil`: nothing is limited.
     public var limits: LimitsConfig?
+    /// `nil`: nothing is screened.
+    public var policy: PolicyConfig?
 
-    enum CodingKeys: String, CodingKey { case server, store, security, recording, moderation, upstreams, limits }
+    enum CodingKeys: String, CodingKey { case server, store, security, recording, moderation, upstreams, limits, policy }
 
     public init(server: ServerConfig = .init(), store: StoreConfig = .init(), security: SecurityConfig = .init(),
                 recording: RecordingConfig = .init(), moderation: ModerationConfig = .init(), upstreams: [UpstreamConfig],
@@ -42,6 +44,7 @@ public struct WardenConfig: Decodable, Sendable {
         moderation = try c.decodeIfPresent(ModerationConfig.self, forKey: .moderation) ?? .init()
         upstreams = try c.decodeIfPresent([UpstreamConfig].self, forKey: .upstreams) ?? []
         limits = try c.decodeIfPresent(LimitsConfig.self, forKey: .limits)
+        policy = try c.decodeIfPresent(PolicyConfig.self, forKey: .policy)
     }
 
     /// Reads, decodes strictly and validates a YAML file.
@@ -91,6 +94,7 @@ public struct WardenConfig: Decodable, Sendable {
             }
         }
         try limits?.validate(routedModels: Set(modelNames.keys))
+        _ = try policy?.platform()
     }
 }
 

@@ -35,7 +35,7 @@ struct Forwarder: Sendable {
             if call.stream && contentType.contains("text/event-stream") {
                 return relayStream(response, call: call, context: context)
             }
-            return try await relayWhole(response, call: call, meter: context.meter)
+            return try await relayWhole(response, call: call, meter: context.meter, screen: context.outputScreen)
         } catch let error as OpenAIError {
             metrics.upstreamError(upstream: upstream, code: error.code ?? "\(error.status)")
             throw error
@@ -59,7 +59,7 @@ struct Forwarder: Sendable {
         return body.serialized()
     }
 
-    private func relayWhole(_ response: HTTPClientResponse, call: ModelCall, meter: UsageMeter) async throws -> Response {
+    private func relayWhole(_ response: HTTPClientResponse, call: ModelCall, meter: UsageMeter, screen: OutputScreen?) async throws -> Response {
         let buffer = try await response.body.collect(upTo: maxResponseBytes)
         let json: JSONValue
         do { json = try JSONValue.parse(buffer.readableBytesView) } catch {
@@ -69,8 +69,14 @@ struct Forwarder: Sendable {
         let estimated = usage?["prompt_tokens"]?.int == nil
             || (call.endpoint != .embeddings && usage?["completion_tokens"]?.int == nil)
         let collect = collectText
-        // The completion text is gathered only when it is kept or needed for an estimate.
-        let completion = collect || estimated ? Self.completionText(json) : ""
+        // The completion text is gathered only when it is kept, screened or needed for an estimate.
+        let completion = collect || estimated || screen != nil ? Self.completionText(json) : ""
+        var body = buffer
+        if let screen {
+            let (decision, replaced) = screen.screenWhole(json, text: completion)
+            meter.update { $0.outputDecision = decision.record }
+            if let replaced { body = ByteBuffer(bytes: replaced.serialized()) }
+        }
         meter.update {
             $0.promptTokens = usage?["prompt_tokens"]?.int ?? TokenEstimate.tokens(in: call.promptText)
             $0.completionTokens = usage?["completion_tokens"]?.int ?? (call.endpoint == .embeddings ? 0 : TokenEstimate.tokens(in: completion))
@@ -78,7 +84,7 @@ struct Forwarder: Sendable {
             $0.firstByteAt = .now
             if collect { $0.completionText = completion }
         }
-        return Response(status: .ok, headers: Self.jsonHeaders, body: .init(byteBuffer: buffer))
+        return Response(status: .ok, headers: Self.jsonHeaders, body: .init(byteBuffer: body))
     }
 
     private func relayStream(_ response: HTTPClientResponse, call: ModelCall, context: WardenRequestContext) -> Response {
@@ -88,6 +94,7 @@ struct Forwarder: Sendable {
         let body = response.body
         return Response(status: .ok, headers: Self.eventStreamHeaders, body: ResponseBody { writer in
             var relay = StreamRelay(clientWantsUsage: call.clientWantsStreamUsage, collectText: collect)
+            relay.gate = context.outputScreen?.streamGate()
             var failure: OpenAIError?
             do {
                 for try await chunk in body {
@@ -125,7 +132,10 @@ struct Forwarder: Sendable {
     private static func noteStreamUsage(_ relay: StreamRelay, call: ModelCall, meter: UsageMeter) {
         // The prompt is walked for an estimate only when the upstream reported no usage.
         let promptTokens = relay.promptTokens ?? TokenEstimate.tokens(in: call.promptText)
+        let decision = (relay.gate as? PolicyStreamGate)?.decision?.record
         meter.update {
+            if let decision { $0.outputDecision = decision }
+            if relay.cut { $0.lateErrorCode = "content_filter" }
             $0.promptTokens = promptTokens
             $0.completionTokens = relay.completionTokens ?? relay.contentDeltas
             $0.tokensEstimated = relay.promptTokens == nil || relay.completionTokens == nil

@@ -14,6 +14,10 @@ import WardenCore
 /// relay.finished   // true once `data: [DONE]` was seen
 /// ```
 public struct StreamRelay: Sendable {
+    /// Screens content before it is relayed (the policy's output screen), when one is installed.
+    public var gate: (any StreamContentGate)?
+    /// The gate stopped the stream: a last `content_filter` chunk and `[DONE]` were sent instead.
+    public private(set) var cut = false
     public enum Failure: Error, Equatable {
         case malformedEvent(String)
         case eventTooLarge
@@ -30,6 +34,7 @@ public struct StreamRelay: Sendable {
     /// The upstream sent an `error` object inside the stream.
     public private(set) var upstreamError: String?
     private var pending: [UInt8] = []
+    private var lastChunk: JSONValue?
     private let maxEventBytes: Int
 
     public init(clientWantsUsage: Bool, collectText: Bool, maxEventBytes: Int = 4 * 1024 * 1024) {
@@ -88,11 +93,16 @@ public struct StreamRelay: Sendable {
         }
         if data.elementsEqual("[DONE]".utf8) {
             finished = true
+            if gate?.finish() == false {
+                cut = true
+                out.append(contentsOf: Self.contentFilterChunk(like: lastChunk))
+            }
             out.append(contentsOf: "data: [DONE]\n\n".utf8)
             return
         }
         let json: JSONValue
         do { json = try JSONValue.parse(data) } catch { throw .malformedEvent(error.description) }
+        if gate != nil, json["choices"] != nil { lastChunk = json }
         if let error = json["error"], error.isObject {
             upstreamError = error["message"]?.string ?? "error"
         }
@@ -101,10 +111,37 @@ public struct StreamRelay: Sendable {
             completionTokens = usage["completion_tokens"]?.int ?? completionTokens
             if !clientWantsUsage, json["choices"]?.array?.isEmpty ?? true { return }
         }
+        if gate != nil, let delta = Self.content(of: json), gate?.admit(delta) == false {
+            cut = true
+            finished = true
+            out.append(contentsOf: Self.contentFilterChunk(like: json))
+            out.append(contentsOf: "data: [DONE]\n\n".utf8)
+            return
+        }
         noteContent(json)
         out.append(contentsOf: "data: ".utf8)
         out.append(contentsOf: data)
         out.append(contentsOf: [0x0A, 0x0A])
+    }
+
+    /// The generated text of one chunk (all choices), `nil` when it carries none.
+    static func content(of json: JSONValue) -> String? {
+        guard let choices = json["choices"]?.array else { return nil }
+        let pieces = choices.compactMap { $0["delta"]?["content"]?.string ?? $0["text"]?.string }.filter { !$0.isEmpty }
+        return pieces.isEmpty ? nil : pieces.joined()
+    }
+
+    /// The chunk that ends a stream cut by the policy, shaped like the upstream's chunks (same
+    /// id, model and object) with an empty delta and `finish_reason: "content_filter"`.
+    static func contentFilterChunk(like chunk: JSONValue?) -> [UInt8] {
+        let isChat = chunk?["choices"]?.array?.first?["delta"] != nil || chunk == nil
+        var members: [(String, JSONValue)] = []
+        for key in ["id", "object", "created", "model"] { if let v = chunk?[key] { members.append((key, v)) } }
+        let choice: JSONValue = isChat
+            ? .object([("index", .number("0")), ("delta", .object([])), ("finish_reason", .string("content_filter"))])
+            : .object([("index", .number("0")), ("text", .string("")), ("finish_reason", .string("content_filter"))])
+        members.append(("choices", .array([choice])))
+        return Array("data: ".utf8) + JSONValue.object(members).serialized() + Array("\n\n".utf8)
     }
 
     private mutating func noteContent(_ json: JSONValue) {
@@ -121,4 +158,11 @@ public struct StreamRelay: Sendable {
     public static func errorEvent(_ error: OpenAIError) -> [UInt8] {
         Array("data: ".utf8) + Array(error.jsonBody()) + Array("\n\ndata: [DONE]\n\n".utf8)
     }
+}
+
+/// Screens streamed content before it is relayed: `admit` each delta (false: cut the stream
+/// before it), `finish` at the end of the stream (false: the tail violates).
+public protocol StreamContentGate: Sendable {
+    mutating func admit(_ delta: String) -> Bool
+    mutating func finish() -> Bool
 }

@@ -1,0 +1,93 @@
+import Policy
+import WardenCore
+
+/// Screens what the model says under the request's policy: a whole completion at once, or a
+/// stream through a `PolicyStreamGate` fed each content delta before it is relayed.
+///
+/// ```swift
+/// let screen = OutputScreen(policy: policy, classifier: classifier)
+/// let (decision, replaced) = screen.screenWhole(json, text: completionText)   // replaced: refusal body if blocked
+/// var gate = screen.streamGate()
+/// gate.admit("partial text")   // false: cut the stream here
+/// ```
+public struct OutputScreen: Sendable {
+    public let policy: CompiledPolicy
+    public let classifier: any TextClassifying
+
+    /// Decides on a whole completion; when it is blocked, also returns the response with every
+    /// choice's text replaced by the refusal and `finish_reason: "content_filter"`.
+    public func screenWhole(_ json: JSONValue, text: String) -> (decision: PolicyDecision, replaced: JSONValue?) {
+        let decision = policy.screenOutput(text, classifier: classifier)
+        guard decision.action == .block else { return (decision, nil) }
+        let refusal = policy.effective.refusals.renderOutputRefusal(categories: decision.categoryNames, policyVersion: policy.effective.version)
+        var out = json
+        if let choices = json["choices"]?.array {
+            out["choices"] = .array(choices.map { choice in
+                var c = choice
+                if var message = c["message"], message.isObject {
+                    message["content"] = .string(refusal)
+                    message["tool_calls"] = nil
+                    c["message"] = message
+                } else {
+                    c["text"] = .string(refusal)
+                }
+                c["finish_reason"] = .string("content_filter")
+                return c
+            })
+        }
+        return (decision, out)
+    }
+
+    public func streamGate() -> PolicyStreamGate { PolicyStreamGate(screen: self) }
+}
+
+/// Screens a streamed completion as it arrives: content deltas go into the policy's cadence
+/// (a sliding window re-scored every N characters and at sentence ends); a window that scores
+/// `block` stops the stream before that delta is relayed. At most N characters reach the client
+/// between two scorings, so at most N characters of a violation can get through before the cut.
+public struct PolicyStreamGate: StreamContentGate {
+    let screen: OutputScreen
+    var cadence: StreamScreenCadence
+    /// The strictest decision so far (the latest among equals), for the usage record.
+    public private(set) var decision: PolicyDecision?
+    public private(set) var scorings = 0
+
+    init(screen: OutputScreen) {
+        self.screen = screen
+        self.cadence = screen.policy.streamCadence()
+    }
+
+    public mutating func admit(_ delta: String) -> Bool {
+        for window in cadence.feed(delta) where !judge(window.text) { return false }
+        return true
+    }
+
+    public mutating func finish() -> Bool {
+        guard let window = cadence.finish() else { return true }
+        return judge(window.text)
+    }
+
+    private mutating func judge(_ text: String) -> Bool {
+        let d = screen.policy.screenOutput(text, classifier: screen.classifier)
+        scorings += 1
+        if decision == nil || d.action >= decision!.action { decision = d }
+        return d.action != .block
+    }
+}
+
+/// Turns the policy decisions of a request into the usage record's fields.
+enum PolicyRecording {
+    /// The strictest action of input and output (`nil` when nothing was screened).
+    static func action(_ facts: UsageMeter.Facts) -> String? {
+        let actions = [facts.inputDecision?.action, facts.outputDecision?.action].compactMap { $0 }
+        return actions.max()?.rawValue
+    }
+
+    static func json(_ facts: UsageMeter.Facts) -> String? {
+        guard facts.inputDecision != nil || facts.outputDecision != nil else { return nil }
+        var parts: [String] = []
+        if let d = facts.inputDecision { parts.append("\"input\":\(d.json)") }
+        if let d = facts.outputDecision { parts.append("\"output\":\(d.json)") }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+}
