@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import NIOCore
 
@@ -6,6 +7,12 @@ import NIOCore
 /// receives (the gateway's `upstream_name`): exact answers, delays, resets, malformed bodies,
 /// and slow or broken streams.
 enum FakeUpstream {
+    /// The `user` field of every request the fake received (tests send a unique one to check
+    /// whether a request reached the upstream).
+    static let seenUsers = Mutex<Set<String>>([])
+    /// Streams whose client (the gateway) went away before the end, by `user` field.
+    static let cancelledStreams = Mutex<Set<String>>([])
+
     static func application() -> some ApplicationProtocol {
         let router = Router()
         router.get("/v1/models") { _, _ in
@@ -30,6 +37,9 @@ enum FakeUpstream {
         let body = try await request.collectBody(upTo: 1 << 22)
         let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as! [String: Any]
         let model = object["model"] as? String ?? ""
+        let user = object["user"] as? String ?? ""
+        if !user.isEmpty { _ = seenUsers.withLock { $0.insert(user) } }
+        let lastUser = ((object["messages"] as? [[String: Any]]) ?? []).last { $0["role"] as? String == "user" }?["content"] as? String ?? ""
         let includeUsage = (object["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
         switch model {
         case "slow":
@@ -39,6 +49,12 @@ enum FakeUpstream {
             // Answers after 600 ms (within the read timeout): a request that stays in flight.
             try await Task.sleep(for: .milliseconds(600))
             return json(completion(model, chat: chat))
+        case "say":
+            // The completion is the last user message, word for word.
+            let content = String(decoding: try JSONSerialization.data(withJSONObject: [lastUser]), as: UTF8.self).dropFirst().dropLast()
+            return json(#"{"id":"c1","object":"chat.completion","created":1,"model":"say","choices":[{"index":0,"message":{"role":"assistant","content":\#(content)},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"#)
+        case "stream-say":
+            return streamSay(lastUser, user: user)
         case "echo":
             // The completion is the request body as the upstream received it (what the gateway forwarded).
             let forwarded = String(decoding: body.readableBytesView, as: UTF8.self)
@@ -69,6 +85,28 @@ enum FakeUpstream {
             ? #"{"index":0,"message":{"role":"assistant","content":"hello from fake"},"finish_reason":"stop"}"#
             : #"{"index":0,"text":"hello from fake","finish_reason":"stop"}"#
         return #"{"id":"c1","object":"chat.completion","created":1,"model":"\#(model)","choices":[\#(choice)],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"#
+    }
+
+    /// Streams `text` in 8-character pieces, 5 ms apart, noting when the gateway hangs up early.
+    static func streamSay(_ text: String, user: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+            var rest = Substring(text)
+            do {
+                while !rest.isEmpty {
+                    let piece = String(rest.prefix(8))
+                    rest = rest.dropFirst(8)
+                    let data = try JSONSerialization.data(withJSONObject: ["id": "s1", "object": "chat.completion.chunk", "model": "say",
+                                                                           "choices": [["index": 0, "delta": ["content": piece]]]])
+                    try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            } catch {
+                _ = cancelledStreams.withLock { $0.insert(user) }
+                throw error
+            }
+        })
     }
 
     static func stream(model: String, chat: Bool, includeUsage: Bool) -> Response {

@@ -22,7 +22,7 @@ struct GatewayFixture {
 
 /// The fake upstream's behaviours, routed under gateway model names `m-<behaviour>`.
 let fakeBehaviours = ["ok", "stream", "stream-nodone", "stream-malformed", "stream-reset", "stream-slow",
-                      "error500", "text502", "malformed", "no-usage", "reset", "slow", "hold", "echo"]
+                      "error500", "text502", "malformed", "no-usage", "reset", "slow", "hold", "echo", "say", "stream-say"]
 
 func testConfig(upstreamPort: Int, storePath: String) -> WardenConfig {
     var models = fakeBehaviours.map { ModelRoute(name: "m-\($0)", upstreamName: $0) }

@@ -45,9 +45,17 @@ public struct OutputScreen: Sendable {
 /// (a sliding window re-scored every N characters and at sentence ends); a window that scores
 /// `block` stops the stream before that delta is relayed. At most N characters reach the client
 /// between two scorings, so at most N characters of a violation can get through before the cut.
+///
+/// Each scoring judges two texts and keeps the stricter decision: the sliding window (context
+/// across sentences) and the fresh text since the previous scoring with a little overlap (a
+/// violating sentence inside long benign text scores lower in the window than on its own).
 public struct PolicyStreamGate: StreamContentGate {
     let screen: OutputScreen
     var cadence: StreamScreenCadence
+    /// Where the previous scoring ended (characters of the completion).
+    private var scoredUpTo = 0
+    /// Characters before the fresh text that are judged with it.
+    static let overlap = 16
     /// The strictest decision so far (the latest among equals), for the usage record.
     public private(set) var decision: PolicyDecision?
     public private(set) var scorings = 0
@@ -58,18 +66,28 @@ public struct PolicyStreamGate: StreamContentGate {
     }
 
     public mutating func admit(_ delta: String) -> Bool {
-        for window in cadence.feed(delta) where !judge(window.text) { return false }
+        for window in cadence.feed(delta) where !judge(window) { return false }
         return true
     }
 
     public mutating func finish() -> Bool {
         guard let window = cadence.finish() else { return true }
-        return judge(window.text)
+        return judge(window)
     }
 
-    private mutating func judge(_ text: String) -> Bool {
-        let d = screen.policy.screenOutput(text, classifier: screen.classifier)
+    private mutating func judge(_ window: ScreenWindow) -> Bool {
+        let freshCount = window.end - scoredUpTo + Self.overlap
+        scoredUpTo = window.end
+        var d = screen.policy.screenOutput(window.text, classifier: screen.classifier)
         scorings += 1
+        let scalars = window.text.unicodeScalars
+        if freshCount < scalars.count {
+            var fresh = String.UnicodeScalarView()
+            fresh.append(contentsOf: scalars.suffix(freshCount))
+            let f = screen.policy.screenOutput(String(fresh), classifier: screen.classifier)
+            scorings += 1
+            if f.action > d.action { d = f }
+        }
         if decision == nil || d.action >= decision!.action { decision = d }
         return d.action != .block
     }

@@ -1,0 +1,179 @@
+import Classifier
+import HTTPTypes
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Policy
+import Store
+import Testing
+import WardenCore
+@testable import Gateway
+
+/// The shipped classifier, loaded once: screening is tested with the real model.
+private let shippedClassifier: ContentClassifier = try! ContentClassifier.bundled()
+
+/// Scores 0.957 for harassment with the shipped model (default: block at 0.85).
+private let insult = "You are a worthless idiot and everyone hates you."
+
+private func withPolicy(_ body: @escaping @Sendable (any TestClientProtocol, GatewayFixture) async throws -> Void,
+                        afterShutdown: @escaping @Sendable (GatewayFixture) async throws -> Void = { _ in }) async throws {
+    try await withLiveGateway(adminToken: "adm", classifier: shippedClassifier, configure: { $0.policy = PolicyConfig() }, body,
+                              afterShutdown: afterShutdown)
+}
+
+private let admin: HTTPFields = [.authorization: "Bearer adm", .contentType: "application/json", HTTPField.Name("x-warden-actor")!: "ana"]
+
+private func setAppPolicy(_ client: any TestClientProtocol, _ appID: String, _ policy: String, reason: String = "test") async throws -> TestResponse {
+    try await client.executeRequest(uri: "/admin/v1/apps/\(appID)/policy", method: .put, headers: admin,
+                                    body: ByteBuffer(string: #"{"reason":"\#(reason)","policy":\#(policy)}"#))
+}
+
+private func say(_ text: String, model: String = "m-say", user: String, stream: Bool = false) -> String {
+    let content = String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast()
+    return #"{"model":"\#(model)","user":"\#(user)","messages":[{"role":"user","content":\#(content)}]\#(stream ? #","stream":true"# : "")}"#
+}
+
+/// Lets harassment through on input (flag only) so that the model can be made to say it.
+private let harassmentFlagOnInput = #"{"rules":{"harassment":{"input":{"flag_at":0.5}}}}"#
+
+@Suite struct PolicyGatewayTests {
+    @Test func blockedInputIsRefusedAndNeverReachesTheUpstream() async throws {
+        let user = "u-\(UUID().uuidString)"
+        try await withPolicy({ client, f in
+            let r = try await client.post("/v1/chat/completions", key: f.key, json: say(insult, user: user))
+            #expect(r.status == .badRequest)
+            #expect(r.errorCode == "content_policy_violation")
+            #expect(r.errorParam == "messages")
+            #expect(r.json["error"]?["message"]?.string?.contains("harassment") == true)
+            #expect(!FakeUpstream.seenUsers.withLock { $0.contains(user) })
+            let benign = try await client.post("/v1/chat/completions", key: f.key, json: say("How do I kill a Python process?", user: user + "-b"))
+            #expect(benign.status == .ok)
+            #expect(FakeUpstream.seenUsers.withLock { $0.contains(user + "-b") })
+        }, afterShutdown: { f in
+            let records = try await f.store.usage(limit: 5)
+            let blocked = try #require(records.first { $0.status == 400 })
+            #expect(blocked.policyAction == "block")
+            #expect(blocked.policyVersion == "1")
+            #expect(blocked.errorCode == "content_policy_violation")
+            let decision = try JSONValue.parse(Array((blocked.policyDecision ?? "").utf8))
+            #expect(decision["input"]?["triggered"]?.array?.first?.string == "harassment")
+            #expect(decision["input"]?["decided_by"]?.string == "default")
+            #expect((decision["input"]?["scores"]?["harassment"]?.double ?? 0) > 0.85)
+            #expect(records.first { $0.status == 200 }?.policyAction == "allow")
+        })
+    }
+
+    @Test func anAppCustomizationChangesTheOutcomeAndABlockedCompletionIsReplaced() async throws {
+        let user = "u-\(UUID().uuidString)"
+        try await withPolicy({ client, f in
+            let set = try await setAppPolicy(client, f.appID, harassmentFlagOnInput, reason: "moderators quote abuse")
+            #expect(set.status == .created)
+            #expect(set.json["effective"]?["version"]?.string == "1+app.1")
+            let r = try await client.post("/v1/chat/completions", key: f.key, json: say(insult, user: user))
+            #expect(r.status == .ok)   // flagged on input, forwarded
+            #expect(FakeUpstream.seenUsers.withLock { $0.contains(user) })
+            let choice = r.json["choices"]?.array?.first
+            #expect(choice?["finish_reason"]?.string == "content_filter")
+            #expect(choice?["message"]?["content"]?.string?.contains("withheld by the content policy (harassment)") == true)
+            #expect(!r.text.contains("worthless"))
+        }, afterShutdown: { f in
+            let record = try #require(try await f.store.usage(limit: 5).first { $0.endpoint == "/v1/chat/completions" })
+            #expect(record.policyAction == "block")
+            #expect(record.policyVersion == "1+app.1")
+            let decision = try JSONValue.parse(Array((record.policyDecision ?? "").utf8))
+            #expect(decision["input"]?["action"]?.string == "flag")
+            #expect(decision["input"]?["decided_by"]?.string == "app")
+            #expect(decision["output"]?["action"]?.string == "block")
+            #expect(record.completionText == insult)   // what the model said is kept for review (text: full)
+            let audit = try await f.store.auditEntries(limit: 5).first { $0.action == "policy.app.set" }
+            #expect(audit?.actor == "admin-api:ana")
+        })
+    }
+
+    @Test func aStreamIsCutWithContentFilterAndTheUpstreamCancelled() async throws {
+        let user = "u-\(UUID().uuidString)"
+        let story = "Once upon a time there was a quiet village by the sea. " + insult + " "
+            + String(repeating: "The fishermen mended their nets and sang old songs. ", count: 12) + "THE END"
+        try await withPolicy({ client, f in
+            #expect(try await setAppPolicy(client, f.appID, harassmentFlagOnInput).status == .created)
+            let r = try await client.post("/v1/chat/completions", key: f.key, json: say(story, model: "m-stream-say", user: user, stream: true))
+            #expect(r.status == .ok)
+            let events = r.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            #expect(events.last == "data: [DONE]")
+            let last = try JSONValue.parse(Array(events[events.count - 2].dropFirst(6).utf8))
+            #expect(last["choices"]?.array?.first?["finish_reason"]?.string == "content_filter")
+            #expect(last["id"]?.string == "s1")
+            let relayed = events.dropLast(2).compactMap { try? JSONValue.parse(Array($0.dropFirst(6).utf8)) }
+                .compactMap { $0["choices"]?.array?.first?["delta"]?["content"]?.string }.joined()
+            #expect(!relayed.contains("THE END"))
+            // The cut comes at the sentence end after the insult: the insult's sentence itself was
+            // relayed (scored when complete), nothing much after it.
+            #expect(relayed.count <= story.distance(from: story.startIndex, to: story.range(of: insult)!.upperBound) + 8)
+            var cancelled = false
+            for _ in 0..<100 where !cancelled {
+                cancelled = FakeUpstream.cancelledStreams.withLock { $0.contains(user) }
+                if !cancelled { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(cancelled, "the upstream stream was not cancelled")
+        }, afterShutdown: { f in
+            let record = try #require(try await f.store.usage(limit: 5).first { $0.stream })
+            #expect(record.policyAction == "block")
+            #expect(record.errorCode == "content_filter")
+        })
+    }
+
+    @Test func aCustomizationBeyondTheBoundsIsRefusedNamingEveryViolation() async throws {
+        try await withPolicy({ client, f in
+            let r = try await setAppPolicy(client, f.appID,
+                #"{"rules":{"hate/threatening":{"output":{"block_at":0.9}},"sexual/minors":{"input":{"flag_at":0.1}}}}"#)
+            #expect(r.status == .badRequest)
+            #expect(r.errorCode == "policy_out_of_bounds")
+            let message = r.json["error"]?["message"]?.string ?? ""
+            #expect(message.contains("hate/threatening (output): block_at 0.9 is looser than the platform bound block_at ≤ 0.6"), "\(message)")
+            #expect(message.contains("sexual/minors: the category is locked"), "\(message)")
+            let noReason = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .put, headers: admin,
+                                                           body: ByteBuffer(string: #"{"policy":{}}"#))
+            #expect(noReason.errorParam == "reason")
+            // Nothing was stored: the app still runs under the platform's version.
+            let view = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .get, headers: admin, body: nil)
+            #expect(view.json["effective"]?["version"]?.string == "1")
+        })
+    }
+
+    @Test func systemMessagesAreInjectedAndTheOutputCapApplies() async throws {
+        try await withPolicy({ client, f in
+            #expect(try await setAppPolicy(client, f.appID, #"{"system_message":"Answer kindly.","output_cap":{"max_output_tokens":300}}"#).status == .created)
+            let r = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-echo", extra: #","max_tokens":1000"#))
+            let forwarded = try JSONValue.parse(Array((r.json["choices"]?.array?.first?["message"]?["content"]?.string ?? "").utf8))
+            #expect(forwarded["messages"]?.array?.first?["role"]?.string == "system")
+            #expect(forwarded["messages"]?.array?.first?["content"]?.string == "Answer kindly.")
+            #expect(forwarded["messages"]?.array?.count == 2)
+            #expect(forwarded["max_tokens"]?.int == 300)
+        })
+    }
+
+    @Test func thePolicyIsPublishedAndFeedbackIsStoredWithItsDecision() async throws {
+        try await withPolicy({ client, f in
+            let html = try await client.get("/policy", key: nil)
+            #expect(html.status == .ok)
+            #expect(html.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(html.text.contains("hate/threatening"))
+            let json = try await client.get("/policy?format=json", key: nil)
+            #expect(json.json["version"]?.int == 1)
+
+            let blocked = try await client.post("/v1/chat/completions", key: f.key, json: say(insult, user: "fb"))
+            let requestID = blocked.headers[HTTPField.Name("x-request-id")!] ?? ""
+            try await Task.sleep(for: .milliseconds(100))
+            let fb = try await client.post("/v1/feedback", key: f.key, json: #"{"request_id":"\#(requestID)","kind":"wrongly_refused","comment":"I was quoting"}"#)
+            #expect(fb.status == .created)
+            #expect(fb.json["decision"]?.string?.contains("harassment") == true)
+            let bad = try await client.post("/v1/feedback", key: f.key, json: #"{"request_id":"\#(requestID)","kind":"meh"}"#)
+            #expect(bad.errorParam == "kind")
+            let unknown = try await client.post("/v1/feedback", key: f.key, json: #"{"request_id":"req_nope","kind":"other"}"#)
+            #expect(unknown.status == .notFound)
+            let listed = try await client.executeRequest(uri: "/admin/v1/feedback", method: .get, headers: admin, body: nil)
+            #expect(listed.json.array?.first?["kind"]?.string == "wrongly_refused")
+        })
+    }
+}
