@@ -16,6 +16,7 @@ struct Warden: AsyncParsableCommand {
             MigrateCommand.self,
             OrgsCommand.self,
             LimitsCommand.self,
+            PolicyCommand.self,
             AppsCommand.self,
             KeysCommand.self,
             ClassifyCommand.self,

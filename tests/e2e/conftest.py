@@ -29,7 +29,7 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 # The gateway's models on the fake upstream: name -> upstream_name (the fake's behaviour).
 FAKE_BEHAVIOURS = [
     "ok", "stream", "stream-nousage", "slow", "error500", "error400", "text502", "malformed", "reset",
-    "stream-nodone", "stream-reset", "stream-slow", "stream-malformed", "stream-long", "stream-medium", "echo",
+    "stream-nodone", "stream-reset", "stream-slow", "stream-malformed", "stream-long", "stream-medium", "echo", "say",
 ]
 FAKE_MODELS = (
     [{"name": "ok", "upstream_name": "ok", "aliases": ["gpt-4o-mini"]}]

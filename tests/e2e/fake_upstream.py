@@ -19,6 +19,7 @@ from the `model` it receives (the gateway sends the route's `upstream_name`):
   stream-medium   MEDIUM_CHUNKS chunks MEDIUM_DELAY apart (about a second in all), then [DONE]
   stream-long     LONG_CHUNKS chunks LONG_DELAY apart; notes whether the client went away early
   echo            the JSON body it received, as the content (chat) or text (completions)
+  say             the last user message as the completion (streamed in 8-character chunks)
 
 Every request is kept in `requests` (method, path, headers, parsed body) for assertions.
 """
@@ -347,6 +348,20 @@ def _make_handler(fake: FakeUpstream):
                 self._end_stream()
             elif model == "stream-long":
                 self._stream_long(model)
+            elif model == "say":
+                # The last user message, word for word (whole, or in 8-character chunks when streamed).
+                said = next((m.get("content", "") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
+                if not body.get("stream"):
+                    self._send_json(200, _chat_response(model, said))
+                    return
+                self._start_stream()
+                self._event(_chunk(model, {"role": "assistant", "content": ""}))
+                for i in range(0, len(said), 8):
+                    self._event(_chunk(model, {"content": said[i:i + 8]}))
+                    time.sleep(0.005)
+                self._event(_chunk(model, {}, "stop"))
+                self._event(b"[DONE]")
+                self._end_stream()
             elif model == "stream-medium":
                 self._start_stream()
                 for i in range(MEDIUM_CHUNKS):
