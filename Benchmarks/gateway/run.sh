@@ -22,6 +22,19 @@ UP=$(free_port); HOP=$(free_port); GW=$(free_port)
 
 COMPLETION='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"fake","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
 CHUNK='data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n'
+# Issue 5's screening figure: 1 KB prompts and 1 KB completions (whole, or streamed in 48 chunks).
+TEXT1K=$($PY -c 'print(("The quarterly report shows steady growth in every region, with costs under control and a healthy pipeline. " * 11)[:1024])')
+COMPLETION1K="{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"fake\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"$TEXT1K\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":256,\"completion_tokens\":256,\"total_tokens\":512}}"
+STREAM1K=$($PY - "$TEXT1K" <<'PY'
+import json, sys
+text = sys.argv[1]
+out = ""
+for i in range(0, len(text), 22):
+    out += "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text[i:i + 22]}}]}) + "\\n\\n"
+out += 'data: {"id":"c","choices":[],"usage":{"prompt_tokens":256,"completion_tokens":48}}\\n\\ndata: [DONE]\\n\\n'
+print(out, end="")
+PY
+)
 STREAM="${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}${CHUNK}data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":8}}\n\ndata: [DONE]\n\n"
 
 cat > "$WORK/nginx.conf" <<NGINX
@@ -40,6 +53,10 @@ http {
     location /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
     location /s/v1/models { default_type application/json; return 200 '{"object":"list","data":[]}'; }
     location /s/v1/chat/completions { default_type text/event-stream; return 200 "$(printf '%s' "$STREAM" | sed 's/"/\\"/g')"; }
+    location /k/v1/models { default_type application/json; return 200 '{"object":"list","data":[]}'; }
+    location /k/v1/chat/completions { default_type application/json; return 200 '$COMPLETION1K'; }
+    location /ks/v1/models { default_type application/json; return 200 '{"object":"list","data":[]}'; }
+    location /ks/v1/chat/completions { default_type text/event-stream; return 200 "$(printf '%s' "$STREAM1K" | sed 's/"/\\"/g')"; }
   }
   server {
     listen 127.0.0.1:$HOP;
@@ -49,7 +66,7 @@ http {
 NGINX
 nginx -c "$WORK/nginx.conf"
 cleanup() {
-  for pid in ${GW_PID:-} ${GWL_PID:-}; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in ${GW_PID:-} ${GWL_PID:-} ${GWP_PID:-}; do kill -TERM "$pid" 2>/dev/null || true; done
   nginx -c "$WORK/nginx.conf" -s stop 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -67,6 +84,14 @@ upstreams:
     base_url: http://127.0.0.1:$UP/s/v1
     max_connections: 128
     models: [{name: fake-stream}]
+  - name: fake-1k
+    base_url: http://127.0.0.1:$UP/k/v1
+    max_connections: 128
+    models: [{name: fake-1k}]
+  - name: fake-1k-stream
+    base_url: http://127.0.0.1:$UP/ks/v1
+    max_connections: 128
+    models: [{name: fake-1k-stream}]
 YAML
 "$BIN" migrate --config "$WORK/warden.yaml" >/dev/null
 ORG=$("$BIN" orgs create --config "$WORK/warden.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
@@ -98,6 +123,19 @@ WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden-limits.yaml" > "$WO
 GWL_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GWL/healthz" >/dev/null && break; sleep 0.1; done
 
+# A third Warden with the content policy on (every prompt and completion screened by the built-in
+# classifier under config/policy.example.yaml), for issue 5's screening overhead.
+GWP=$(free_port)
+sed -e "s/port: $GW}/port: $GWP}/" -e "s#warden.sqlite#warden-policy.sqlite#" "$WORK/warden.yaml" > "$WORK/warden-policy.yaml"
+printf 'policy: {file: %s/config/policy.example.yaml}\n' "$PWD" >> "$WORK/warden-policy.yaml"
+"$BIN" migrate --config "$WORK/warden-policy.yaml" >/dev/null
+ORGP=$("$BIN" orgs create --config "$WORK/warden-policy.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+APPP=$("$BIN" apps create --config "$WORK/warden-policy.yaml" --org "$ORGP" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+KEYP=$("$BIN" keys create --config "$WORK/warden-policy.yaml" --app "$APPP" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden-policy.yaml" > "$WORK/warden-policy.log" 2>&1 &
+GWP_PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GWP/healthz" >/dev/null && break; sleep 0.1; done
+
 # The hop's nginx worker: the one serving $HOP is the same single worker as the fake's, so
 # nginx CPU per request is measured as (worker CPU of hop run - worker CPU of direct run).
 NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx.pid")" | head -1)
@@ -116,6 +154,10 @@ done = function(summary, latency, requests)
 end
 LUA
   sed "s/Bearer $KEY/Bearer $KEYL/" "$WORK/$mode.lua" > "$WORK/$mode-limits.lua"
+  # 1 KB prompt to the 1 KB-completion models, without and with screening.
+  sed -e "s/\"model\":\"fake[^\"]*\"/\"model\":\"fake-1k$( [[ $mode == stream ]] && echo -stream )\"/" \
+      -e "s/\"content\":\"Say hello\"/\"content\":\"$TEXT1K\"/" "$WORK/$mode.lua" > "$WORK/$mode-1k.lua"
+  sed "s/Bearer $KEY/Bearer $KEYP/" "$WORK/$mode-1k.lua" > "$WORK/$mode-1k-policy.lua"
 done
 
 declare -A RPS P50 P99 CPU
@@ -126,6 +168,8 @@ run() { # name port mode conns pid-to-measure
   [[ $mode == stream && $name != warden ]] && path=/s/v1/chat/completions
   local script="$WORK/$mode.lua"
   [[ $name == warden-limits* ]] && script="$WORK/$mode-limits.lua"
+  [[ $name == warden-1k-* ]] && script="$WORK/$mode-1k.lua"
+  [[ $name == warden-screened-* ]] && script="$WORK/$mode-1k-policy.lua"
   out=$(wrk -t $(( c < 2 ? 1 : 2 )) -c "$c" -d "${DURATION}s" -s "$script" "http://127.0.0.1:$port$path" | grep RESULT)
   after=$(cpu_ticks "$pid")
   read -r _ reqs dur p50 p99 errs <<<"$out"
@@ -147,6 +191,14 @@ done
 for round in 1 2 3; do
   run "warden-nolimits-$round" "$GW" plain 16 "$GW_PID"
   run "warden-limits-$round" "$GWL" plain 16 "$GWL_PID"
+done
+
+# Screening on vs off: 1 KB prompt, 1 KB completion, whole and streamed, 16 connections, alternated.
+for mode in plain stream; do
+  for round in 1 2 3; do
+    run "warden-1k-$round" "$GW" "$mode" 16 "$GW_PID"
+    run "warden-screened-$round" "$GWP" "$mode" 16 "$GWP_PID"
+  done
 done
 
 # /v1/moderations with one 1 KB input through the built-in classifier (issue 4: p99 ≤ 2 ms).
@@ -196,3 +248,18 @@ awk -v a1="${RPS[warden-nolimits-1,plain,16]}" -v a2="${RPS[warden-nolimits-2,pl
   a = (a1 + a2 + a3) / 3; b = (b1 + b2 + b3) / 3; c = (c1 + c2 + c3) / 3; d = (d1 + d2 + d3) / 3
   printf "Limits on vs off (plain, 16 conns, 3 alternated rounds): %.0f vs %.0f req/s = %.3fx (target ≥ 0.95x); CPU/req %.0f vs %.0f µs (+%.0f µs)\n", b, a, b / a, d, c, d - c
 }'
+
+for mode in plain stream; do
+  awk -v m="$mode" \
+      -v a1="${P50[warden-1k-1,$mode,16]}" -v a2="${P50[warden-1k-2,$mode,16]}" -v a3="${P50[warden-1k-3,$mode,16]}" \
+      -v b1="${P50[warden-screened-1,$mode,16]}" -v b2="${P50[warden-screened-2,$mode,16]}" -v b3="${P50[warden-screened-3,$mode,16]}" \
+      -v c1="${P99[warden-1k-1,$mode,16]}" -v c2="${P99[warden-1k-2,$mode,16]}" -v c3="${P99[warden-1k-3,$mode,16]}" \
+      -v d1="${P99[warden-screened-1,$mode,16]}" -v d2="${P99[warden-screened-2,$mode,16]}" -v d3="${P99[warden-screened-3,$mode,16]}" \
+      -v e1="${CPU[warden-1k-1,$mode,16]}" -v e2="${CPU[warden-1k-2,$mode,16]}" -v e3="${CPU[warden-1k-3,$mode,16]}" \
+      -v f1="${CPU[warden-screened-1,$mode,16]}" -v f2="${CPU[warden-screened-2,$mode,16]}" -v f3="${CPU[warden-screened-3,$mode,16]}" \
+      -v r1="${RPS[warden-1k-1,$mode,16]}" -v r2="${RPS[warden-1k-2,$mode,16]}" -v r3="${RPS[warden-1k-3,$mode,16]}" \
+      -v s1="${RPS[warden-screened-1,$mode,16]}" -v s2="${RPS[warden-screened-2,$mode,16]}" -v s3="${RPS[warden-screened-3,$mode,16]}" 'BEGIN{
+    printf "Screening on vs off (%s, 1 KB prompt + 1 KB completion, 16 conns, 3 alternated rounds): p50 %.3f vs %.3f ms (+%.3f), p99 %.3f vs %.3f ms (+%.3f; target ≤ +1 ms), CPU/req %.0f vs %.0f µs, req/s %.2fx\n",
+      m, (b1+b2+b3)/3, (a1+a2+a3)/3, (b1+b2+b3)/3-(a1+a2+a3)/3, (d1+d2+d3)/3, (c1+c2+c3)/3, (d1+d2+d3)/3-(c1+c2+c3)/3,
+      (f1+f2+f3)/3, (e1+e2+e3)/3, (s1+s2+s3)/(r1+r2+r3) }'
+done

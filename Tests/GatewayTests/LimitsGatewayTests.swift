@@ -299,3 +299,14 @@ private extension TestResponse {
         }
     }
 }
+
+@Suite struct ExampleConfigTests {
+    /// `make run` copies this file to warden.yaml: it must load, with its limits and policy.
+    @Test func theShippedExampleConfigurationLoads() throws {
+        let config = try WardenConfig.load(path: "config/warden.example.yaml")
+        #expect(config.limits?.defaultTier == "sandbox")
+        #expect(config.limits?.tiers["sandbox"]?.limits.monthlySpendMicros == 5_000_000)
+        #expect(config.policy?.file == "config/policy.example.yaml")
+        #expect(try config.policy?.platform() == .standard)
+    }
+}
