@@ -93,13 +93,19 @@ upstreams:
     max_connections: 128
     models: [{name: fake-1k-stream}]
 YAML
-"$BIN" migrate --config "$WORK/warden.yaml" >/dev/null
-ORG=$("$BIN" orgs create --config "$WORK/warden.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-APP=$("$BIN" apps create --config "$WORK/warden.yaml" --org "$ORG" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-KEY=$("$BIN" keys create --config "$WORK/warden.yaml" --app "$APP" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
-WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden.yaml" > "$WORK/warden.log" 2>&1 &
-GW_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GW/healthz" >/dev/null && break; sleep 0.1; done
+# start_warden NAME PORT: migrates $WORK/NAME.yaml, creates an org, app and key, serves it in the
+# background; sets KEY_OUT and PID_OUT.
+start_warden() {
+  local config="$WORK/$1.yaml" org app
+  "$BIN" migrate --config "$config" >/dev/null
+  org=$("$BIN" orgs create --config "$config" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+  app=$("$BIN" apps create --config "$config" --org "$org" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+  KEY_OUT=$("$BIN" keys create --config "$config" --app "$app" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+  WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$config" > "$WORK/$1.log" 2>&1 &
+  PID_OUT=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && break; sleep 0.1; done
+}
+start_warden warden "$GW"; KEY=$KEY_OUT; GW_PID=$PID_OUT
 
 # A second Warden, identical but with every kind of limit on (none reached), for the cost of the
 # limit step (issue 6: throughput with limits ≥ 95 % of without).
@@ -115,26 +121,14 @@ limits:
     fake: {input_per_million: 0.15, output_per_million: 0.60}
     fake-stream: {input_per_million: 0.15, output_per_million: 0.60}
 YAML
-"$BIN" migrate --config "$WORK/warden-limits.yaml" >/dev/null
-ORGL=$("$BIN" orgs create --config "$WORK/warden-limits.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-APPL=$("$BIN" apps create --config "$WORK/warden-limits.yaml" --org "$ORGL" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-KEYL=$("$BIN" keys create --config "$WORK/warden-limits.yaml" --app "$APPL" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
-WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden-limits.yaml" > "$WORK/warden-limits.log" 2>&1 &
-GWL_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GWL/healthz" >/dev/null && break; sleep 0.1; done
+start_warden warden-limits "$GWL"; KEYL=$KEY_OUT; GWL_PID=$PID_OUT
 
 # A third Warden with the content policy on (every prompt and completion screened by the built-in
 # classifier under config/policy.example.yaml), for issue 5's screening overhead.
 GWP=$(free_port)
 sed -e "s/port: $GW}/port: $GWP}/" -e "s#warden.sqlite#warden-policy.sqlite#" "$WORK/warden.yaml" > "$WORK/warden-policy.yaml"
 printf 'policy: {file: %s/config/policy.example.yaml}\n' "$PWD" >> "$WORK/warden-policy.yaml"
-"$BIN" migrate --config "$WORK/warden-policy.yaml" >/dev/null
-ORGP=$("$BIN" orgs create --config "$WORK/warden-policy.yaml" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-APPP=$("$BIN" apps create --config "$WORK/warden-policy.yaml" --org "$ORGP" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-KEYP=$("$BIN" keys create --config "$WORK/warden-policy.yaml" --app "$APPP" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
-WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$WORK/warden-policy.yaml" > "$WORK/warden-policy.log" 2>&1 &
-GWP_PID=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GWP/healthz" >/dev/null && break; sleep 0.1; done
+start_warden warden-policy "$GWP"; KEYP=$KEY_OUT; GWP_PID=$PID_OUT
 
 # The hop's nginx worker: the one serving $HOP is the same single worker as the fake's, so
 # nginx CPU per request is measured as (worker CPU of hop run - worker CPU of direct run).
