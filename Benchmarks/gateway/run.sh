@@ -22,15 +22,15 @@ UP=$(free_port); HOP=$(free_port); GW=$(free_port)
 
 COMPLETION='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"fake","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
 CHUNK='data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n'
-# Issue 5's screening figure: 1 KB prompts and 1 KB completions (whole, or streamed in 48 chunks).
+# Issue 5's screening figure: 1 KB prompts and 1 KB completions (whole, or streamed in 16 chunks).
 TEXT1K=$($PY -c 'print(("The quarterly report shows steady growth in every region, with costs under control and a healthy pipeline. " * 11)[:1024])')
 COMPLETION1K="{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"fake\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"$TEXT1K\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":256,\"completion_tokens\":256,\"total_tokens\":512}}"
 STREAM1K=$($PY - "$TEXT1K" <<'PY'
 import json, sys
 text = sys.argv[1]
 out = ""
-for i in range(0, len(text), 22):
-    out += "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text[i:i + 22]}}]}) + "\\n\\n"
+for i in range(0, len(text), 64):
+    out += "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text[i:i + 64]}}]}) + "\\n\\n"
 out += 'data: {"id":"c","choices":[],"usage":{"prompt_tokens":256,"completion_tokens":48}}\\n\\ndata: [DONE]\\n\\n'
 print(out, end="")
 PY
@@ -159,7 +159,7 @@ run() { # name port mode conns pid-to-measure
   local name=$1 port=$2 mode=$3 c=$4 pid=$5 before after out
   before=$(cpu_ticks "$pid")
   local path=/v1/chat/completions
-  [[ $mode == stream && $name != warden ]] && path=/s/v1/chat/completions
+  [[ $mode == stream && $name != warden* ]] && path=/s/v1/chat/completions
   local script="$WORK/$mode.lua"
   [[ $name == warden-limits* ]] && script="$WORK/$mode-limits.lua"
   [[ $name == warden-1k-* ]] && script="$WORK/$mode-1k.lua"
