@@ -46,14 +46,18 @@ public struct OutputScreen: Sendable {
 /// `block` stops the stream before that delta is relayed. At most N characters reach the client
 /// between two scorings, so at most N characters of a violation can get through before the cut.
 ///
-/// Each scoring judges two texts and keeps the stricter decision: the sliding window (context
-/// across sentences) and the fresh text since the previous scoring with a little overlap (a
-/// violating sentence inside long benign text scores lower in the window than on its own).
+/// Each scoring judges the fresh text since the previous scoring (with a little overlap): a
+/// violating sentence inside long benign text scores lower in a long window than on its own. The
+/// sliding window (context across sentences) is judged too once `rescore_every_chars` characters
+/// have arrived since it last was, and at the end of the stream; the stricter decision wins. So
+/// fresh text is judged at least every N characters and context at least every N characters,
+/// without re-scoring the whole window at every sentence end.
 public struct PolicyStreamGate: StreamContentGate {
     let screen: OutputScreen
     var cadence: StreamScreenCadence
-    /// Where the previous scoring ended (characters of the completion).
+    /// Where the previous scoring ended, and where the previous window scoring ended (characters).
     private var scoredUpTo = 0
+    private var windowScoredUpTo = 0
     /// Characters before the fresh text that are judged with it.
     static let overlap = 16
     /// The strictest decision so far (the latest among equals), for the usage record.
@@ -78,16 +82,23 @@ public struct PolicyStreamGate: StreamContentGate {
     private mutating func judge(_ window: ScreenWindow) -> Bool {
         let freshCount = window.end - scoredUpTo + Self.overlap
         scoredUpTo = window.end
-        var d = screen.policy.screenOutput(window.text, classifier: screen.classifier)
-        scorings += 1
         let scalars = window.text.unicodeScalars
+        let every = cadence.everyChars ?? Int.max
+        let judgeWindow = freshCount >= scalars.count || window.reason == .streamEnd || window.end - windowScoredUpTo >= every
+        var d: PolicyDecision?
+        if judgeWindow {
+            d = screen.policy.screenOutput(window.text, classifier: screen.classifier)
+            windowScoredUpTo = window.end
+            scorings += 1
+        }
         if freshCount < scalars.count {
             var fresh = String.UnicodeScalarView()
             fresh.append(contentsOf: scalars.suffix(freshCount))
             let f = screen.policy.screenOutput(String(fresh), classifier: screen.classifier)
             scorings += 1
-            if f.action > d.action { d = f }
+            if d == nil || f.action > d!.action { d = f }
         }
+        guard let d else { return true }
         if decision == nil || d.action >= decision!.action { decision = d }
         return d.action != .block
     }
