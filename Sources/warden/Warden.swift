@@ -19,6 +19,8 @@ struct Warden: AsyncParsableCommand {
             KeysCommand.self,
             ClassifyCommand.self,
             TrainCommand.self,
+            EvalCommand.self,
+            RedteamCommand.self,
         ]
     )
 }
