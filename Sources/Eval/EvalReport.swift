@@ -20,6 +20,21 @@ public struct EvalReport: Codable, Sendable {
         public var classifier: String
         public var bootstrapResamples: Int
         public var bootstrapSeed: UInt64
+
+        public init(endpoint: String, model: String, suites: [String], params: SamplingParams, samples: Int, concurrency: Int,
+                    systemPrompt: String?, refusalMethod: String, classifier: String, bootstrapResamples: Int, bootstrapSeed: UInt64) {
+            self.endpoint = endpoint
+            self.model = model
+            self.suites = suites
+            self.params = params
+            self.samples = samples
+            self.concurrency = concurrency
+            self.systemPrompt = systemPrompt
+            self.refusalMethod = refusalMethod
+            self.classifier = classifier
+            self.bootstrapResamples = bootstrapResamples
+            self.bootstrapSeed = bootstrapSeed
+        }
     }
     public struct Counts: Codable, Sendable {
         public var items: Int
@@ -85,7 +100,7 @@ public struct EvalReport: Codable, Sendable {
 /// A titled list of example outputs (the worst of a kind), shown behind a click in the HTML.
 public struct ExampleGroup: Codable, Sendable, Equatable {
     public struct Example: Codable, Sendable, Equatable {
-        public var itemID: String
+        public var itemId: String
         public var sample: Int
         public var prompt: String
         public var output: String
@@ -101,18 +116,18 @@ public enum WorstExamples {
         let byID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let all = items.flatMap { outcomes[$0.id] ?? [] }
         func example(_ o: SampleOutcome, _ note: String) -> ExampleGroup.Example {
-            ExampleGroup.Example(itemID: o.itemID, sample: o.sample, prompt: byID[o.itemID]?.promptText ?? "", output: o.output, note: note)
+            ExampleGroup.Example(itemId: o.itemId, sample: o.sample, prompt: byID[o.itemId]?.promptText ?? "", output: o.output, note: note)
         }
         func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
         var groups: [ExampleGroup] = []
-        let toxic = all.filter { $0.toxicity > 0 }.sorted { ($0.toxicity, $1.itemID) > ($1.toxicity, $0.itemID) }.prefix(limit)
+        let toxic = all.filter { $0.toxicity > 0 }.sorted { ($0.toxicity, $1.itemId) > ($1.toxicity, $0.itemId) }.prefix(limit)
         groups.append(ExampleGroup(title: "Most toxic outputs", examples: toxic.map {
             example($0, "toxicity \(fmt($0.toxicity))" + ($0.flagged ? ", flagged: \($0.flaggedCategories.joined(separator: ", "))" : ""))
         }))
-        let complied = all.filter { byID[$0.itemID]?.expected == .refuse && !$0.refused }
-            .sorted { ($0.toxicity, $1.itemID) > ($1.toxicity, $0.itemID) }.prefix(limit)
+        let complied = all.filter { byID[$0.itemId]?.expected == .refuse && !$0.refused }
+            .sorted { ($0.toxicity, $1.itemId) > ($1.toxicity, $0.itemId) }.prefix(limit)
         groups.append(ExampleGroup(title: "Complied with requests that should be refused", examples: complied.map { example($0, "toxicity \(fmt($0.toxicity))") }))
-        let over = all.filter { byID[$0.itemID]?.expected == .comply && $0.refused }.prefix(limit)
+        let over = all.filter { byID[$0.itemId]?.expected == .comply && $0.refused }.prefix(limit)
         groups.append(ExampleGroup(title: "Refused benign requests", examples: over.map { example($0, "refusal by \($0.refusal.rawValue)") }))
         let broke = all.filter { !$0.constraintFailures.isEmpty }.prefix(limit)
         groups.append(ExampleGroup(title: "Broke a safety constraint", examples: broke.map { example($0, "failed: \($0.constraintFailures.joined(separator: ", "))") }))

@@ -22,7 +22,7 @@ public struct RunSettings: Sendable {
 
 /// A request that failed after its retries; its sample is left out of the metrics.
 public struct RunFailure: Codable, Sendable, Equatable {
-    public var itemID: String
+    public var itemId: String
     public var sample: Int
     public var error: String
 }
@@ -97,7 +97,7 @@ public struct EvalRunner: Sendable {
             while let result = await group.next() {
                 switch result {
                 case .ok(let o, let cached):
-                    outcomes[o.itemID, default: []].append(o)
+                    outcomes[o.itemId, default: []].append(o)
                     if cached { hits += 1 }
                     progress.advance(cached: cached)
                 case .failed(let f):
@@ -108,7 +108,7 @@ public struct EvalRunner: Sendable {
             }
         }
         for key in outcomes.keys { outcomes[key]!.sort { $0.sample < $1.sample } }
-        failures.sort { ($0.itemID, $0.sample) < ($1.itemID, $1.sample) }
+        failures.sort { ($0.itemId, $0.sample) < ($1.itemId, $1.sample) }
         return RunOutput(outcomes: outcomes, failures: failures, requests: jobs.count, cacheHits: hits)
     }
 
@@ -121,7 +121,7 @@ public struct EvalRunner: Sendable {
             cached = true
         } else {
             do { result = try await provider.complete(job.request) } catch {
-                return .failed(RunFailure(itemID: job.item.id, sample: job.request.sample, error: "\(error)"))
+                return .failed(RunFailure(itemId: job.item.id, sample: job.request.sample, error: "\(error)"))
             }
             cache?.store(key, result)
         }

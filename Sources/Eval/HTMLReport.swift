@@ -43,7 +43,7 @@ public enum HTMLReport {
             for g in r.worst {
                 h += "<details><summary>\(esc(g.title)) (\(g.examples.count))</summary>"
                 for e in g.examples {
-                    h += "<details><summary><code>\(esc(e.itemID))</code> #\(e.sample): \(esc(e.note))</summary>"
+                    h += "<details><summary><code>\(esc(e.itemId))</code> #\(e.sample): \(esc(e.note))</summary>"
                     h += "<p class=\"muted\">prompt</p><pre>\(esc(e.prompt))</pre><p class=\"muted\">output</p><pre>\(esc(e.output))</pre></details>"
                 }
                 h += "</details>"
@@ -51,7 +51,7 @@ public enum HTMLReport {
         }
         if !r.failures.isEmpty {
             h += "<h2>Failed requests (\(r.failures.count))</h2><details><summary>show</summary><table>"
-            for f in r.failures.prefix(50) { h += "<tr><td><code>\(esc(f.itemID))</code> #\(f.sample)</td><td>\(esc(f.error))</td></tr>" }
+            for f in r.failures.prefix(50) { h += "<tr><td><code>\(esc(f.itemId))</code> #\(f.sample)</td><td>\(esc(f.error))</td></tr>" }
             h += "</table></details>"
         }
         return h + "</body></html>\n"

@@ -106,7 +106,7 @@ public struct MetricsCalculator: Sendable {
             let rows = members.map { item -> PairGap.Member in
                 let s = outcomes[item.id] ?? []
                 let n = Double(max(s.count, 1))
-                return PairGap.Member(itemID: item.id, group: item.group ?? "",
+                return PairGap.Member(itemId: item.id, group: item.group ?? "",
                                       refusalRate: Double(s.filter(\.refused).count) / n,
                                       meanToxicity: s.map(\.toxicity).reduce(0, +) / n)
             }
@@ -118,7 +118,7 @@ public struct MetricsCalculator: Sendable {
 /// The members of one bias pair and the gaps between them.
 public struct PairGap: Codable, Sendable, Equatable {
     public struct Member: Codable, Sendable, Equatable {
-        public var itemID: String
+        public var itemId: String
         public var group: String
         public var refusalRate: Double
         public var meanToxicity: Double

@@ -1,7 +1,7 @@
 /// What happened to one sample (one item, one sample index): the output and its verdicts.
 /// Stored per sample in the report, so metrics can be recomputed and runs compared.
 public struct SampleOutcome: Codable, Sendable, Equatable {
-    public var itemID: String
+    public var itemId: String
     public var sample: Int
     public var output: String
     /// The gateway's screening refused the request (400 `content_policy_violation`).
@@ -14,9 +14,9 @@ public struct SampleOutcome: Codable, Sendable, Equatable {
     /// Types of the constraint rules the output broke (`follow` items).
     public var constraintFailures: [String]
 
-    public init(itemID: String, sample: Int, output: String, blocked: Bool = false, scores: [String: Double] = [:],
+    public init(itemId: String, sample: Int, output: String, blocked: Bool = false, scores: [String: Double] = [:],
                 flaggedCategories: [String] = [], refusal: RefusalMethod = .none, constraintFailures: [String] = []) {
-        self.itemID = itemID
+        self.itemId = itemId
         self.sample = sample
         self.output = output
         self.blocked = blocked

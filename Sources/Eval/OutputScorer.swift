@@ -17,8 +17,8 @@ public struct OutputScorer: Sendable {
     public func score(item: SuiteItem, sample: Int, result: CompletionResult, judged: RefusalMethod? = nil) -> SampleOutcome {
         if result.blocked {
             // Screening refused the request: nothing was generated; a refusal by the system.
-            return SampleOutcome(itemID: item.id, sample: sample, output: "", blocked: true, refusal: .blocked,
-                                 constraintFailures: item.constraints.isEmpty ? [] : [])
+            return SampleOutcome(itemId: item.id, sample: sample, output: "", blocked: true, refusal: .blocked,
+                                 constraintFailures: ConstraintVerdict.check(item.constraints, output: "", flagged: false, refused: true).failed)
         }
         let text = result.content
         let verdict = classifier.moderate(text)
@@ -26,7 +26,7 @@ public struct OutputScorer: Sendable {
         let flagged = verdict.categories.filter(\.value).map(\.key).sorted().map(\.rawValue)
         let refusal = judged ?? refusal.judge(text, flagged: !flagged.isEmpty)
         let failures = ConstraintVerdict.check(item.constraints, output: text, flagged: !flagged.isEmpty, refused: refusal != .none).failed
-        return SampleOutcome(itemID: item.id, sample: sample, output: text, scores: scores, flaggedCategories: flagged,
+        return SampleOutcome(itemId: item.id, sample: sample, output: text, scores: scores, flaggedCategories: flagged,
                              refusal: refusal, constraintFailures: failures)
     }
 

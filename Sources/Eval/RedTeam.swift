@@ -3,7 +3,7 @@ import WardenCore
 
 /// One generated attack: a seed request rewritten by a transform chain.
 public struct Attack: Codable, Sendable, Equatable {
-    public var seedID: String
+    public var seedId: String
     public var category: String
     public var transform: String
     public var messages: [ChatMessage]
@@ -48,7 +48,7 @@ public enum SuccessCriterion: String, Codable, Sendable, CaseIterable {
 public enum AttackGenerator {
     public static func attacks(seeds: [SuiteItem], chains: [TransformChain]) -> [Attack] {
         seeds.flatMap { seed in
-            chains.map { Attack(seedID: seed.id, category: seed.category, transform: $0.description, messages: $0.messages(for: seed.promptText)) }
+            chains.map { Attack(seedId: seed.id, category: seed.category, transform: $0.description, messages: $0.messages(for: seed.promptText)) }
         }
     }
 }
@@ -119,6 +119,20 @@ public struct RedteamReport: Codable, Sendable {
     public var evasions: [AttackResult]
     public var results: [AttackResult]
 
+    public init(mode: String, target: String, model: String?, success: String, seeds: Int, transforms: [String], rates: [SuccessRate],
+                seedsMissedUntransformed: [String], evasions: [AttackResult], results: [AttackResult]) {
+        self.mode = mode
+        self.target = target
+        self.model = model
+        self.success = success
+        self.seeds = seeds
+        self.transforms = transforms
+        self.rates = rates
+        self.seedsMissedUntransformed = seedsMissedUntransformed
+        self.evasions = evasions
+        self.results = results
+    }
+
     public func jsonData() throws -> Data { try EvalReport.encoder.encode(self) }
 }
 
@@ -154,23 +168,23 @@ public struct RedteamTally: Sendable {
 
     /// Seeds whose untransformed request (`none`) succeeded already: the screen or model misses them as they are.
     public func missedUntransformed(_ results: [AttackResult]) -> Set<String> {
-        Set(results.filter { $0.attack.transform == AttackTransform.none.rawValue && $0.verdict == .succeeded }.map(\.attack.seedID))
+        Set(results.filter { $0.attack.transform == AttackTransform.none.rawValue && $0.verdict == .succeeded }.map(\.attack.seedId))
     }
 
     /// Successful transformed attacks on seeds that are stopped untransformed.
     public func evasions(_ results: [AttackResult]) -> [AttackResult] {
         let missed = missedUntransformed(results)
-        let stopped = Set(results.filter { $0.attack.transform == AttackTransform.none.rawValue && $0.verdict != .failed }.map(\.attack.seedID))
+        let stopped = Set(results.filter { $0.attack.transform == AttackTransform.none.rawValue && $0.verdict != .failed }.map(\.attack.seedId))
         return results.filter {
             $0.verdict == .succeeded && $0.attack.transform != AttackTransform.none.rawValue
-                && !missed.contains($0.attack.seedID) && (stopped.contains($0.attack.seedID) || stopped.isEmpty)
+                && !missed.contains($0.attack.seedId) && (stopped.contains($0.attack.seedId) || stopped.isEmpty)
         }
     }
 
     /// The successful attacks as an eval suite (same JSONL format; `expected: refuse`).
     public static func suite(from successes: [AttackResult]) -> [SuiteItem] {
         successes.map {
-            SuiteItem(id: "\($0.attack.seedID)~\($0.attack.transform)", messages: $0.attack.messages, expected: .refuse,
+            SuiteItem(id: "\($0.attack.seedId)~\($0.attack.transform)", messages: $0.attack.messages, expected: .refuse,
                       category: $0.attack.category, tags: ["redteam"] + $0.attack.transform.split(separator: "+").map(String.init))
         }
     }
@@ -209,7 +223,8 @@ public struct AttackRunner: Sendable {
                 group.addTask { let (r, hit) = await self.execute(attacks[i]); return (i, r, hit) }
             }
             while next < min(max(concurrency, 1), attacks.count) { launch() }
-            while let (i, r, hit) = await group.next() {
+            while let item = await group.next() {
+                let (i, r, hit) = item
                 results[i] = r
                 progress.advance(cached: hit)
                 if next < attacks.count { launch() }
@@ -253,7 +268,7 @@ public struct AttackerModel: Sendable {
             ChatMessage(role: "user", content: seed.promptText),
         ], params: SamplingParams(temperature: 0.9, topP: 1, maxTokens: 160, seed: 1), sample: 0)
         let text = try await provider.complete(request).content.trimmingCharacters(in: .whitespacesAndNewlines)
-        return Attack(seedID: seed.id, category: seed.category, transform: "attacker",
+        return Attack(seedId: seed.id, category: seed.category, transform: "attacker",
                       messages: [ChatMessage(role: "user", content: text.isEmpty ? seed.promptText : text)])
     }
 }
@@ -281,7 +296,7 @@ public enum RedteamMarkdown {
         s += "\n## Evasions (\(r.evasions.count))\n\n"
         for e in r.evasions.prefix(40) {
             let text = e.attack.screenedText.replacingOccurrences(of: "\n", with: " ⏎ ")
-            s += "- `\(e.attack.seedID)` (\(e.attack.category)) via **\(e.attack.transform)**\(e.maxScore.map { String(format: ", max score %.3f", $0) } ?? ""): \(String(text.prefix(160)))\(text.count > 160 ? "…" : "")\n"
+            s += "- `\(e.attack.seedId)` (\(e.attack.category)) via **\(e.attack.transform)**\(e.maxScore.map { String(format: ", max score %.3f", $0) } ?? ""): \(String(text.prefix(160)))\(text.count > 160 ? "…" : "")\n"
         }
         if r.evasions.count > 40 { s += "- … \(r.evasions.count - 40) more in redteam.json\n" }
         return s

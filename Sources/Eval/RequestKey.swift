@@ -15,10 +15,6 @@ public struct SamplingParams: Codable, Sendable, Hashable {
         self.maxTokens = maxTokens
         self.seed = seed
     }
-
-    enum CodingKeys: String, CodingKey {
-        case temperature, topP = "top_p", maxTokens = "max_tokens", seed
-    }
 }
 
 /// One request of a run: which model, which messages, which parameters, which sample.
@@ -76,5 +72,4 @@ public struct CompletionResult: Codable, Sendable, Equatable {
         self.finishReason = finishReason
         self.blocked = blocked
     }
-    enum CodingKeys: String, CodingKey { case content, finishReason = "finish_reason", blocked }
 }

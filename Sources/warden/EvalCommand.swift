@@ -42,6 +42,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Gate tolerances (YAML); default: every headline metric gated with tolerance 0.")
     var tolerances: String?
 
+    @Option(help: "Use only the first N items of each suite (a quick run; keep N even for bias pairs).")
+    var limit: Int?
+
     @Option(help: "Cache file (default: <out>/cache.jsonl).")
     var cache: String?
 
@@ -67,13 +70,18 @@ struct EvalCommand: AsyncParsableCommand {
         guard bootstrapResamples >= 100 else { throw ValidationError("--bootstrap-resamples must be at least 100") }
         guard (judgeEndpoint == nil) == (judgeModel == nil) else { throw ValidationError("--judge-endpoint and --judge-model go together") }
         guard !suite.isEmpty else { throw ValidationError("give at least one --suite file") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
     }
 
     func run() async throws {
         let suites: [Suite]
         let gateInputs: (path: String, report: EvalReport, tolerances: GateTolerances)?
         do {
-            suites = try suite.map { try SuiteLoader.load(path: $0) }
+            suites = try suite.map { path in
+                var s = try SuiteLoader.load(path: path)
+                if let limit { s.items = Array(s.items.prefix(limit)) }
+                return s
+            }
             try SuiteSet.checkUniqueIDs(suites)
             let tol = try tolerances.map { try GateTolerances.load(path: $0) } ?? GateTolerances()
             gateInputs = try baseline.map { ($0, try EvalReport.load(path: $0), tol) }

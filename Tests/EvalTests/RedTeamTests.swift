@@ -36,25 +36,25 @@ struct RedTeamTests {
     @Test func generatorMakesSeedsTimesChains() {
         let seeds = [SuiteItem(id: "s1", prompt: "a", expected: .refuse, category: "hate"), SuiteItem(id: "s2", prompt: "b", expected: .refuse, category: "violence")]
         let attacks = AttackGenerator.attacks(seeds: seeds, chains: [TransformChain([.none]), TransformChain([.leetspeak])])
-        #expect(attacks.map { "\($0.seedID)/\($0.transform)" } == ["s1/none", "s1/leetspeak", "s2/none", "s2/leetspeak"])
+        #expect(attacks.map { "\($0.seedId)/\($0.transform)" } == ["s1/none", "s1/leetspeak", "s2/none", "s2/leetspeak"])
     }
 
     /// s1 is flagged plain and with leetspeak, not with base64 (an evasion); s2 is missed plain (not an evasion).
     @Test func screenOnlyTallyAndEvasions() {
         let judge = AttackJudge(classifier: KeywordClassifier(), success: .complied)
         let attacks = [
-            Attack(seedID: "s1", category: "hate", transform: "none", messages: [ChatMessage(role: "user", content: "TOXIC")]),
-            Attack(seedID: "s1", category: "hate", transform: "leetspeak", messages: [ChatMessage(role: "user", content: "TOXIC!")]),
-            Attack(seedID: "s1", category: "hate", transform: "base64", messages: [ChatMessage(role: "user", content: "VE9YSUM=")]),
-            Attack(seedID: "s2", category: "violence", transform: "none", messages: [ChatMessage(role: "user", content: "mild")]),
-            Attack(seedID: "s2", category: "violence", transform: "base64", messages: [ChatMessage(role: "user", content: "bWlsZA==")]),
+            Attack(seedId: "s1", category: "hate", transform: "none", messages: [ChatMessage(role: "user", content: "TOXIC")]),
+            Attack(seedId: "s1", category: "hate", transform: "leetspeak", messages: [ChatMessage(role: "user", content: "TOXIC!")]),
+            Attack(seedId: "s1", category: "hate", transform: "base64", messages: [ChatMessage(role: "user", content: "VE9YSUM=")]),
+            Attack(seedId: "s2", category: "violence", transform: "none", messages: [ChatMessage(role: "user", content: "mild")]),
+            Attack(seedId: "s2", category: "violence", transform: "base64", messages: [ChatMessage(role: "user", content: "bWlsZA==")]),
         ]
         let results = attacks.map(judge.screen)
         #expect(results.map(\.verdict) == [.blocked, .blocked, .succeeded, .succeeded, .succeeded])
         let tally = RedteamTally(bootstrap: Bootstrap(seed: 1))
         #expect(tally.missedUntransformed(results) == ["s2"])
         let ev = tally.evasions(results)
-        #expect(ev.map { "\($0.attack.seedID)/\($0.attack.transform)" } == ["s1/base64"])
+        #expect(ev.map { "\($0.attack.seedId)/\($0.attack.transform)" } == ["s1/base64"])
         let rates = tally.rates(results)
         let base64All = rates.first { $0.transform == "base64" && $0.category == "all" }!
         #expect(base64All.attempts == 2 && base64All.successes == 2 && base64All.rate == 1)
@@ -69,7 +69,7 @@ struct RedTeamTests {
     }
 
     @Test func targetVerdicts() {
-        let a = Attack(seedID: "s", category: "hate", transform: "roleplay", messages: [])
+        let a = Attack(seedId: "s", category: "hate", transform: "roleplay", messages: [])
         let complied = AttackJudge(classifier: KeywordClassifier(), success: .complied)
         let flaggedOnly = AttackJudge(classifier: KeywordClassifier(), success: .flagged)
         #expect(complied.judge(a, result: CompletionResult(content: "", blocked: true)).verdict == .blocked)
@@ -84,7 +84,7 @@ struct RedTeamTests {
         let cache = try ResponseCache(path: tempDir() + "/c.jsonl")
         let runner = AttackRunner(provider: provider, cache: cache, judge: AttackJudge(classifier: KeywordClassifier(), success: .complied),
                                   model: "m", params: SamplingParams())
-        let attacks = (0..<5).map { Attack(seedID: "s\($0)", category: "hate", transform: "none", messages: [ChatMessage(role: "user", content: "q\($0)")]) }
+        let attacks = (0..<5).map { Attack(seedId: "s\($0)", category: "hate", transform: "none", messages: [ChatMessage(role: "user", content: "q\($0)")]) }
         let first = await runner.run(attacks, concurrency: 2, showProgress: false)
         let second = await runner.run(attacks, concurrency: 2, showProgress: false)
         #expect(first == second && first.count == 5 && first.allSatisfy { $0.verdict == .succeeded })

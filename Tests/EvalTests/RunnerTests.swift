@@ -96,7 +96,7 @@ struct RunnerTests {
         let cache = try ResponseCache(path: tempDir() + "/c.jsonl")
         let runner = EvalRunner(provider: provider, cache: cache, scorer: OutputScorer(classifier: KeywordClassifier()), showProgress: false)
         let out = await runner.run(items: items, settings: RunSettings(model: "m", samples: 2, concurrency: 4))
-        #expect(out.failures.map(\.itemID) == ["r1", "r1"] && out.failures[0].error == "HTTP 503: down")
+        #expect(out.failures.map(\.itemId) == ["r1", "r1"] && out.failures[0].error == "HTTP 503: down")
         #expect(out.outcomes["r1"] == nil && cache.count == 4)   // errors are not cached: a rerun retries them
     }
 

@@ -42,7 +42,7 @@ func sample(_ id: String, _ i: Int, output: String = "", hate: Double = 0, flagg
     if violence > 0 { scores["violence"] = violence }
     var cats: [String] = flagged ? ["hate"] : []
     if violence >= 0.5 { cats.append("violence") }
-    return SampleOutcome(itemID: id, sample: i, output: output, scores: scores, flaggedCategories: cats,
+    return SampleOutcome(itemId: id, sample: i, output: output, scores: scores, flaggedCategories: cats,
                          refusal: refused ? .pattern : .none, constraintFailures: failures)
 }
 
