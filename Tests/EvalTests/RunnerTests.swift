@@ -28,7 +28,7 @@ struct RunnerTests {
         let out = await runner.run(items: items, settings: RunSettings(model: "m", samples: 3, concurrency: 2))
         #expect(provider.calls == 9 && provider.maxInFlight <= 2 && provider.maxInFlight == 2)
         #expect(out.requests == 9 && out.cacheHits == 0 && out.failures.isEmpty)
-        #expect(out.outcomes["r1"]!.allSatisfy(\.refused))
+        #expect(out.outcomes["r1"]!.allSatisfy { $0.refused })
         #expect(out.outcomes["c1"]!.map(\.sample) == [0, 1, 2])
         #expect(out.outcomes["c1"]!.map(\.flagged) == [true, false, false])
         let m = MetricsCalculator(bootstrap: Bootstrap(seed: 1), categories: []).compute(items: items, outcomes: out.outcomes)

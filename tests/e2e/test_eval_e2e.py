@@ -139,7 +139,7 @@ def test_eval_resumes_after_sigkill(fake_upstream, tmp_path):
     assert p.returncode == 0, p.stderr
     assert "resuming:" in p.stderr
     rep = report(out)
-    assert rep["counts"]["cache_hits"] >= cached and rep["counts"]["requests"] == 24
+    assert rep["counts"]["cache_hits"] >= cached - 1 and rep["counts"]["requests"] == 24
     sent_second = len(fake_upstream.received("slow-echo")) - before - sent_first
     assert sent_second == 24 - rep["counts"]["cache_hits"]
 
