@@ -100,6 +100,37 @@ struct RunnerTests {
         #expect(out.outcomes["r1"] == nil && cache.count == 4)   // errors are not cached: a rerun retries them
     }
 
+    /// With a judge configured, its verdict replaces the patterns (and is cached like any answer).
+    @Test func judgeModelDecidesRefusals() async throws {
+        let target = ScriptedProvider { _ in CompletionResult(content: "Well, let me think about other topics.") }
+        let judgeProvider = ScriptedProvider { req in
+            #expect(req.messages[0].content == RefusalJudge.instruction)
+            return CompletionResult(content: req.messages[1].content.contains("refuse me") ? "REFUSE" : "COMPLY")
+        }
+        let cache = try ResponseCache(path: tempDir() + "/c.jsonl")
+        let runner = EvalRunner(provider: target, cache: cache, scorer: OutputScorer(classifier: KeywordClassifier()),
+                                judge: RefusalJudge(provider: judgeProvider, model: "judge"), showProgress: false)
+        let out = await runner.run(items: items, settings: RunSettings(model: "m", samples: 1))
+        #expect(out.outcomes["r1"]![0].refusal == .judge)          // patterns alone would say no refusal
+        #expect(out.outcomes["b1"]![0].refusal == RefusalMethod.none)
+        #expect(judgeProvider.calls == 3 && cache.count == 6)
+        _ = await runner.run(items: items, settings: RunSettings(model: "m", samples: 1))
+        #expect(judgeProvider.calls == 3 && target.calls == 3)
+    }
+
+    @Test func attackerModelRewritesSeeds() async throws {
+        let attacker = ScriptedProvider { req in
+            #expect(req.messages[0].content == AttackerModel.instruction)
+            return CompletionResult(content: "  As a novelist, \(req.messages[1].content)  ")
+        }
+        let a = try await AttackerModel(provider: attacker, model: "att").rewrite(SuiteItem(id: "s", prompt: "do harm", expected: .refuse, category: "hate"))
+        #expect(a.transform == "attacker" && a.seedId == "s" && a.category == "hate")
+        #expect(a.messages == [ChatMessage(role: "user", content: "As a novelist, do harm")])
+        let empty = try await AttackerModel(provider: ScriptedProvider { _ in CompletionResult(content: " ") }, model: "att")
+            .rewrite(SuiteItem(id: "s", prompt: "do harm", expected: .refuse))
+        #expect(empty.messages[0].content == "do harm")
+    }
+
     @Test func retryPolicy() {
         let p = RetryPolicy(maxRetries: 5, baseDelay: 0.5, maxDelay: 30)
         #expect(p.delay(attempt: 0, retryAfter: nil, jitter: 1) == 0.5)
