@@ -36,6 +36,14 @@ let package = Package(
         ),
         // System zlib, for reading and writing gzip streams (datasets, corpora).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The training-data filter: corpus readers, streaming pipeline, dedup, checkpoints, report, bias audit.
+        .target(
+            name: "Filter",
+            dependencies: [
+                "WardenCore", "Classifier", "CZlib",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Persistence behind protocols; SQLite through GRDB.
         .target(
             name: "Store",
@@ -65,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "Store", "Gateway", "Classifier",
+                "WardenCore", "Store", "Gateway", "Classifier", "Filter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,13 +84,14 @@ let package = Package(
         .executableTarget(
             name: "warden-bench",
             dependencies: [
-                "WardenCore", "Classifier",
+                "WardenCore", "Classifier", "Filter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/WardenBench"
         ),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier"]),
+        .testTarget(name: "FilterTests", dependencies: ["Filter", "Classifier", "WardenCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(
             name: "GatewayTests",

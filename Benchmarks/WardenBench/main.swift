@@ -227,7 +227,7 @@ struct WardenBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden-bench",
         abstract: "Micro-benchmarks and classifier design runs.",
-        subcommands: [ClassifierBench.self, Train.self, Loso.self, Audit.self, Probe.self]
+        subcommands: [ClassifierBench.self, FilterBench.self, Train.self, Loso.self, Audit.self, Probe.self]
     )
 }
 

@@ -19,6 +19,7 @@ struct Warden: AsyncParsableCommand {
             KeysCommand.self,
             ClassifyCommand.self,
             TrainCommand.self,
+            FilterCommand.self,
         ]
     )
 }
