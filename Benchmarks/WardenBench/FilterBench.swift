@@ -57,7 +57,15 @@ struct FilterBench: ParsableCommand {
         return docs
     }
 
-    func filter(_ input: String, threads: Int, clf: ContentClassifier, work: String) throws -> (Double, FilterTally) {
+    /// User + system CPU seconds of the process so far.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
+    }
+
+    /// Wall-clock MB/s, MB per CPU-second, and the tally.
+    func filter(_ input: String, threads: Int, clf: ContentClassifier, work: String) throws -> (Double, Double, FilterTally) {
         let files = try CorpusFiles.expand([input]).files
         var o = FilterOptions(inputs: files, keptPath: work + "/kept.jsonl.gz", removedPath: work + "/removed.jsonl.gz",
                               checkpointPath: work + "/cp.json", policy: FilterPolicy(thresholds: FilterThresholds(clf.thresholds)))
@@ -65,10 +73,17 @@ struct FilterBench: ParsableCommand {
         let p = DocumentProcessor(scorer: clf, policy: o.policy)
         let clock = ContinuousClock()
         let t0 = clock.now
+        let cpu0 = Self.cpuSeconds()
         let tally = try FilterRun(options: o, processor: p).run()
+        let cpu = Self.cpuSeconds() - cpu0
         let d = clock.now - t0
         let secs = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        return (Double(tally.input.bytes) / secs / 1e6, tally)
+        let mb = Double(tally.input.bytes) / 1e6
+        return (mb / secs, mb / cpu, tally)
+    }
+
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
     }
 
     func run() throws {
@@ -79,18 +94,20 @@ struct FilterBench: ParsableCommand {
         let corpus = work + "/corpus.jsonl"
         let docs = try Self.generate(path: corpus, megabytes: mb, seed: 11)
         print("corpus: \(mb) MB, \(docs) documents of 2–10 KB (JSONL), model \(clf.modelName), document level, gzip outputs")
-        let (one, t1) = try filter(corpus, threads: 1, clf: clf, work: work)
-        print(String(format: "1 thread:  %.1f MB/s (%d documents, %d removed)", one, t1.input.documents, t1.removed.documents))
-        let (many, _) = try filter(corpus, threads: threads, clf: clf, work: work)
-        print(String(format: "%d threads: %.1f MB/s; ratio %.2f×", threads, many, many / one))
+        print(String(format: "machine load average before: %@", Self.loadAverage()))
+        let (one, cpuOne, t1) = try filter(corpus, threads: 1, clf: clf, work: work)
+        print(String(format: "1 thread:  %.1f MB/s wall clock, %.1f MB per CPU-second (%d documents, %d removed)", one, cpuOne, t1.input.documents, t1.removed.documents))
+        let (many, cpuMany, _) = try filter(corpus, threads: threads, clf: clf, work: work)
+        print(String(format: "%d threads: %.1f MB/s wall clock, %.1f MB per CPU-second; wall-clock ratio %.2f×", threads, many, cpuMany, many / one))
         print(String(format: "peak RSS so far: %.0f MB", Self.status("VmHWM:")))
         try? FileManager.default.removeItem(atPath: corpus)
         guard bigMb > 0 else { return }
         let big = work + "/big.jsonl"
         let bigDocs = try Self.generate(path: big, megabytes: bigMb, seed: 12)
         let rssBefore = Self.status("VmRSS:")
-        let (rate, tb) = try filter(big, threads: threads, clf: clf, work: work)
+        let (rate, _, tb) = try filter(big, threads: threads, clf: clf, work: work)
         print(String(format: "memory corpus: %d MB, %d documents: %.1f MB/s with %d threads, %d removed", bigMb, bigDocs, rate, threads, tb.removed.documents))
+        print(String(format: "machine load average after: %@", Self.loadAverage()))
         print(String(format: "peak RSS of the process: %.0f MB (RSS before the run %.0f MB, after %.0f MB)",
                      Self.status("VmHWM:"), rssBefore, Self.status("VmRSS:")))
     }

@@ -122,7 +122,7 @@ public final class FilterRun: @unchecked Sendable {
         let diskBefore = options.inputs.prefix(start.fileIndex).reduce(Int64(0)) { $0 + $1.size }
 
         group.enter()
-        let reader = Thread { [options] in
+        let reader = Thread { [options, start, firstBatch] in
             defer { work.close(); group.leave() }
             do {
                 let count = try Self.read(options: options, from: start, firstBatch: firstBatch, diskBefore: diskBefore,

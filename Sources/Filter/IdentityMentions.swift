@@ -15,6 +15,8 @@ public struct IdentityMentions: Sendable {
     public let names: [(axis: String, group: String)]
     /// First token hash → (group index, hashes of the following tokens).
     let byFirstToken: [UInt64: [(Int, [UInt64])]]
+    /// Bit (h & 1023) set for every first-token hash: most tokens are rejected without a dictionary lookup.
+    let filter: [UInt64]
 
     public init() {
         var names: [(String, String)] = []
@@ -30,6 +32,9 @@ public struct IdentityMentions: Sendable {
         }
         self.names = names
         self.byFirstToken = index
+        var bits = [UInt64](repeating: 0, count: 16)
+        for h in index.keys { bits[Int(h & 1023) >> 6] |= 1 << (h & 63) }
+        self.filter = bits
     }
 
     static func hash(_ scalars: ArraySlice<UInt32>) -> UInt64 {
@@ -43,6 +48,7 @@ public struct IdentityMentions: Sendable {
         let hashes = text.tokens.map { Self.hash(text.scalars[$0]) }
         var found = Set<Int>()
         for (i, h) in hashes.enumerated() {
+            guard filter[Int(h & 1023) >> 6] & (1 << (h & 63)) != 0 else { continue }
             guard let candidates = byFirstToken[h] else { continue }
             for (g, rest) in candidates where i + rest.count < hashes.count || rest.isEmpty {
                 if rest.isEmpty || Array(hashes[(i + 1)...(i + rest.count)]) == rest { found.insert(g) }
