@@ -30,7 +30,7 @@ struct FilterBench: ParsableCommand {
             "go come did number sound no most people my over know water than call first who may down side been now find " +
             "garden recipe travel school family friend happy beautiful music river mountain city history science code python").split(separator: " ").map { Array($0.utf8) }
         let toxic = "kill hate stupid idiot die attack gun knife blood worthless trash disgusting".split(separator: " ").map { Array($0.utf8) }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let fh = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
         defer { try? fh.close() }
         var written = 0, docs = 0

@@ -189,7 +189,7 @@ func constructedCorpus(_ dir: TempDir) -> [String] {
     @Test func hundredMegabyteLineIsSkippedInBoundedMemory() throws {
         let dir = TempDir(); defer { dir.cleanup() }
         let path = dir.file("huge.jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let fh = try #require(FileHandle(forWritingAtPath: path))
         fh.write(Data(jsonl(["first"]).utf8))
         fh.write(Data("{\"text\": \"".utf8))

@@ -47,7 +47,7 @@ struct TempDir {
             try! sink.writeLine(b)
             try! sink.close()
         } else {
-            FileManager.default.createFile(atPath: p, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
         }
         return p
     }
