@@ -38,6 +38,8 @@ public struct DocumentOutcome: Sendable {
     /// Categories that removed the document, or (masked) that flagged a span.
     public var categories: [ModerationCategory]
     public var margin: Double
+    /// The category with the largest score − threshold (see `Decision.deciding`).
+    public var deciding: ModerationCategory?
     public var maskedSpans: Int
     /// The output object (JSON text without the annotation and newline).
     public var body: [UInt8]
@@ -112,7 +114,7 @@ public struct DocumentProcessor: Sendable {
     func judge(text: String, line: Int, bytes: Int, json: JSONValue?, rawLine: [UInt8]?, path: String) -> DocumentOutcome {
         let norm = TextNormalizer.normalize(text)
         var out = DocumentOutcome(line: line, bytes: bytes, fate: .kept, scores: [], keptScores: [], categories: [],
-                                  margin: 0, maskedSpans: 0, body: [], excerpt: String(text.prefix(excerptChars)),
+                                  margin: 0, deciding: nil, maskedSpans: 0, body: [], excerpt: String(text.prefix(excerptChars)),
                                   groups: mentions.groups(in: norm), dedup: nil)
         var keptText = text
         if let spans = policy.spans {
@@ -121,7 +123,6 @@ public struct DocumentProcessor: Sendable {
             var flagged: [Bool] = []
             var cats = Set<ModerationCategory>()
             var flaggedChars = 0, totalChars = 0
-            var margin = Double.infinity
             for p in parts {
                 let s = scorer.scores(TextNormalizer.normalize(String(p)))
                 let d = policy.thresholds.decide(s)
@@ -133,11 +134,13 @@ public struct DocumentProcessor: Sendable {
                     docScores[i] = max(docScores[i], s[i])
                     if !d.removes { keptScores[i] = max(keptScores[i], s[i]) }
                 }
-                margin = min(margin, d.margin)
             }
             out.scores = docScores
             out.categories = ModerationCategory.allCases.filter(cats.contains)
-            out.margin = margin
+            // Spans' maxima per category: the same flagged categories, and the document's margin.
+            let whole = policy.thresholds.decide(docScores)
+            out.margin = whole.margin
+            out.deciding = whole.deciding
             let masked = flagged.filter { $0 }.count
             if masked == 0 {
                 out.keptScores = docScores
@@ -157,6 +160,7 @@ public struct DocumentProcessor: Sendable {
             out.keptScores = s
             out.categories = d.flagged
             out.margin = d.margin
+            out.deciding = d.deciding
             if d.removes { out.fate = .removed }
         }
         out.body = body(text: out.fate == .masked ? keptText : text, json: json, rawLine: out.fate == .masked ? nil : rawLine,

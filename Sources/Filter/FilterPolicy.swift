@@ -34,14 +34,15 @@ public struct FilterThresholds: Codable, Sendable, Equatable {
     /// flagged text the largest (score − threshold) ≥ 0; otherwise the smallest (threshold − score) > 0.
     public func decide(_ scores: [Double]) -> Decision {
         var flagged: [ModerationCategory] = []
-        var over = -Double.infinity
-        var under = Double.infinity
+        var best = -Double.infinity
+        var deciding: ModerationCategory? = nil
         for (i, c) in ModerationCategory.allCases.enumerated() {
             guard let t = values[i] else { continue }
             let d = scores[i] - t
-            if d >= 0 { flagged.append(c); over = max(over, d) } else { under = min(under, -d) }
+            if d >= 0 { flagged.append(c) }
+            if d > best { best = d; deciding = c }
         }
-        return Decision(flagged: flagged, margin: flagged.isEmpty ? under : over)
+        return Decision(flagged: flagged, margin: deciding == nil ? .infinity : abs(best), deciding: deciding)
     }
 
     /// Reads a thresholds YAML: keys are category names (or `default`, applied to categories not
@@ -92,7 +93,16 @@ public struct Decision: Sendable, Equatable {
     public var flagged: [ModerationCategory]
     /// Distance to the nearest threshold crossing (see `FilterThresholds.decide`).
     public var margin: Double
+    /// The category with the largest score − threshold: the one that removed the text, or the one
+    /// closest to removing it.
+    public var deciding: ModerationCategory?
     public var removes: Bool { !flagged.isEmpty }
+
+    public init(flagged: [ModerationCategory], margin: Double, deciding: ModerationCategory? = nil) {
+        self.flagged = flagged
+        self.margin = margin
+        self.deciding = deciding
+    }
 }
 
 /// Span-level filtering: what to do with a violating span of a kept document.

@@ -6,7 +6,7 @@ public struct ReportExample: Codable, Sendable, Equatable {
     public var line: Int
     public var excerpt: String
     public var categories: [String]
-    /// The highest category score and its category.
+    /// The deciding category (largest score − threshold) and its score.
     public var topCategory: String
     public var topScore: Double
     /// Distance to the nearest threshold (see `FilterThresholds.decide`).
@@ -106,7 +106,7 @@ public struct FilterTally: Codable, Sendable, Equatable {
     }
 
     func example(_ d: DocumentOutcome, path: String) -> ReportExample {
-        let top = d.scores.indices.max(by: { d.scores[$0] < d.scores[$1] }) ?? 0
+        let top = d.deciding?.index ?? (d.scores.indices.max(by: { d.scores[$0] < d.scores[$1] }) ?? 0)
         return ReportExample(source: path, line: d.line, excerpt: d.excerpt, categories: d.categories.map(\.rawValue),
                              topCategory: ModerationCategory.allCases[top].rawValue, topScore: d.scores[top],
                              margin: d.margin)

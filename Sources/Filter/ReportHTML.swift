@@ -134,7 +134,7 @@ public enum ReportHTML {
         func table(_ title: String, _ list: [ReportExample], note: String) -> String {
             var s = "<h3>\(title)</h3><p><small>\(note)</small></p>"
             guard !list.isEmpty else { return s + "<p>none</p>" }
-            s += "<table><tr><th class=l>source</th><th class=l>categories</th><th>top score</th><th>margin</th><th class=l>excerpt</th></tr>"
+            s += "<table><tr><th class=l>source</th><th class=l>categories</th><th>deciding score</th><th>margin</th><th class=l>excerpt</th></tr>"
             for e in list {
                 s += "<tr><td class=l>\(esc((e.source as NSString).lastPathComponent)):\(e.line)</td><td class=l>\(esc(e.categories.joined(separator: ", ")))</td><td>\(esc(e.topCategory)) \(String(format: "%.3f", e.topScore))</td><td>\(String(format: "%.3f", e.margin))</td><td class=ex>\(esc(e.excerpt))</td></tr>"
             }

@@ -94,3 +94,14 @@ import WardenCore
         #expect(abs(s.categoryMeans[0] - 0.15) < 1e-12)
     }
 }
+
+@Suite struct DecidingCategoryTests {
+    @Test func decidingIsTheLargestScoreMinusThreshold() {
+        let t = FilterThresholds(values: [0.15, nil, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5])
+        // hate has the highest score (0.24) but sexual crossed its lower threshold.
+        let d = t.decide([0.16, 0.9, 0.24, 0, 0, 0, 0, 0])
+        #expect(d.flagged == [.sexual] && d.deciding == .sexual && abs(d.margin - 0.01) < 1e-12)
+        let k = t.decide([0.05, 0.9, 0.25, 0, 0, 0, 0, 0])
+        #expect(k.flagged.isEmpty && k.deciding == .hate && abs(k.margin - 0.05) < 1e-12)
+    }
+}
