@@ -15,17 +15,17 @@ from conftest import REPO, warden_bin
 
 WORDS = ("the garden river music recipe school family friend city history science water people "
          "mountain travel happy code morning train book").split()
-TOXIC = "you stupid worthless idiot I will kill you".split()
+TOXIC = "You stupid worthless idiot, I will kill you and your whole family."
 
 
 def make_corpus(path: Path, docs: int, seed: int = 5) -> None:
     rng = random.Random(seed)
     with path.open("w") as f:
         for i in range(docs):
-            words = [rng.choice(WORDS) for _ in range(rng.randint(300, 1500))]
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(300, 1500)))
             if i % 9 == 0:
-                words[10:10] = TOXIC
-            f.write(json.dumps({"id": i, "text": " ".join(words)}) + "\n")
+                text = TOXIC + " " + text[:200]
+            f.write(json.dumps({"id": i, "text": text}) + "\n")
 
 
 def filter_cmd(corpus: Path, out: Path, tag: str, *extra: str) -> list[str]:
@@ -36,7 +36,7 @@ def filter_cmd(corpus: Path, out: Path, tag: str, *extra: str) -> list[str]:
 
 def test_sigkill_then_resume_matches_one_run(tmp_path: Path):
     corpus = tmp_path / "corpus.jsonl"
-    make_corpus(corpus, 2500)   # ~14 MB: over a dozen checkpoints
+    make_corpus(corpus, 1500)   # ~8 MB: several checkpoints of 1 MB
     env = dict(os.environ, WARDEN_MODEL=str(REPO / "Models" / "warden-fast.bin"))
     subprocess.run(filter_cmd(corpus, tmp_path, "one"), check=True, env=env, capture_output=True, timeout=600)
 
@@ -46,13 +46,13 @@ def test_sigkill_then_resume_matches_one_run(tmp_path: Path):
     deadline = time.time() + 300
     while not checkpoint.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.01)
-    time.sleep(0.3)   # let it write past the checkpoint, as a real kill would find it
+    time.sleep(0.05)   # let it write past the checkpoint, as a real kill would find it
     assert proc.poll() is None, "the run ended before it could be killed; make the corpus larger"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
     cp = json.loads(checkpoint.read_text())
-    assert 0 < cp["tally"]["input"]["documents"] < 2500
+    assert 0 < cp["tally"]["input"]["documents"] < 1500
 
     done = subprocess.run(filter_cmd(corpus, tmp_path, "two", "--resume"), env=env, capture_output=True,
                           text=True, timeout=600)
@@ -65,6 +65,7 @@ def test_sigkill_then_resume_matches_one_run(tmp_path: Path):
     assert not checkpoint.exists()
     kept = gzip.decompress((tmp_path / "kept-one.jsonl.gz").read_bytes()).decode().splitlines()
     assert len(kept) == one["tally"]["kept"]["documents"]
+    assert one["tally"]["removed"]["documents"] > 0
     assert one["keptToxicity"]["mean"] < one["inputToxicity"]["mean"]
 
 
