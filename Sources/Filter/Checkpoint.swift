@@ -15,8 +15,9 @@ public struct RunIdentity: Codable, Sendable, Equatable {
 }
 
 /// The state saved after every `checkpointEveryBatches` batches: where to read next, how long the
-/// outputs were, and the tally. Written atomically (temporary file, then rename); the dedup index
-/// goes beside it in `<path>.dedup`.
+/// outputs were, and the tally. Written atomically (temporary file, then rename). The dedup index
+/// goes beside it in `<path>.dedup-<nextBatch>`, written before the checkpoint that names it, and
+/// the previous one is deleted after: a kill at any moment leaves a consistent pair.
 ///
 /// ```swift
 /// try FilterCheckpoint.load(path: "report/filter.checkpoint.json")?.position
@@ -44,24 +45,37 @@ public struct FilterCheckpoint: Codable, Sendable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         do {
-            if let dedup { try dedup.serialized().write(to: URL(fileURLWithPath: path + ".dedup"), options: .atomic) }
+            let previous = try? Self.load(path: path)
+            if let dedup { try dedup.serialized().write(to: URL(fileURLWithPath: Self.dedupPath(path, nextBatch)), options: .atomic) }
             try enc.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+            if let previous, previous.nextBatch != nextBatch {
+                try? FileManager.default.removeItem(atPath: Self.dedupPath(path, previous.nextBatch))
+            }
         } catch {
             throw FilterError.output(path: path, reason: "cannot write the checkpoint: \(error.localizedDescription)")
         }
     }
 
-    public static func loadDedup(path: String, mode: DedupMode) throws -> DedupIndex {
+    static func dedupPath(_ path: String, _ batch: Int) -> String { path + ".dedup-\(batch)" }
+
+    public func loadDedup(path: String, mode: DedupMode) throws -> DedupIndex {
         guard mode != .off else { return DedupIndex(mode: mode) }
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path + ".dedup")),
+        let file = Self.dedupPath(path, nextBatch)
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)),
               let index = DedupIndex.deserialize(data, mode: mode) else {
-            throw FilterError.checkpoint(path: path + ".dedup", reason: "the dedup index is missing or corrupt; run again without --resume")
+            throw FilterError.checkpoint(path: file, reason: "the dedup index is missing or corrupt; run again without --resume")
         }
         return index
     }
 
+    /// Deletes the checkpoint and every dedup index beside it.
     public static func remove(path: String) {
         try? FileManager.default.removeItem(atPath: path)
-        try? FileManager.default.removeItem(atPath: path + ".dedup")
+        let dir = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + ".dedup-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+        for name in names where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+        }
     }
 }

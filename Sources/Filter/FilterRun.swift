@@ -102,7 +102,7 @@ public final class FilterRun: @unchecked Sendable {
                                              reason: "it was written by a run with other inputs or options; rerun with the same options, or without --resume to start over")
             }
             tally = cp.tally
-            dedup = try FilterCheckpoint.loadDedup(path: options.checkpointPath, mode: options.dedup)
+            dedup = try cp.loadDedup(path: options.checkpointPath, mode: options.dedup)
             start = cp.position
             firstBatch = cp.nextBatch
             keptAt = cp.keptSize

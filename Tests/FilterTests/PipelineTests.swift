@@ -146,6 +146,8 @@ func constructedCorpus(_ dir: TempDir) -> [String] {
         #expect(FileManager.default.fileExists(atPath: first.checkpointPath))
         let cp = try #require(try FilterCheckpoint.load(path: first.checkpointPath))
         #expect(cp.nextBatch == 12 && cp.tally.input.documents == 480)
+        let dedupFiles = { try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("cp-two.json.dedup-") } }
+        #expect(try dedupFiles() == ["cp-two.json.dedup-12"])   // earlier indexes deleted after each checkpoint
         #expect(fileBytes(first.keptPath).count > Int(cp.keptSize))   // bytes past the checkpoint, as a kill leaves them
 
         var second = try opts("two")
@@ -155,6 +157,7 @@ func constructedCorpus(_ dir: TempDir) -> [String] {
         #expect(fileBytes(second.keptPath) == fileBytes(one.keptPath))
         #expect(fileBytes(second.removedPath) == fileBytes(one.removedPath))
         #expect(!FileManager.default.fileExists(atPath: second.checkpointPath))
+        #expect(try dedupFiles().isEmpty)
         #expect(expected.input.documents == 2000 && expected.removed.documents == 400)
         // "dup text" rows: i % 11 == 0 and i % 5 != 0 → 182 − 37 = 145 rows; the first is kept.
         #expect(expected.duplicatesExact.documents == 144)
