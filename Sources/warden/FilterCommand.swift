@@ -18,7 +18,7 @@ struct FilterCommand: ParsableCommand {
         discussion: """
         Inputs: JSONL (.jsonl/.ndjson/.json), plain text (.txt/.text), gzipped or not, and directories of these.
         Outputs are JSONL (gzipped when the name ends in .gz). The report directory gets report.html and report.json.
-        Exit codes: 0 done, 1 bias-audit warning with --fail-on-bias-warning, 65 bad input with --strict, 66 model or input missing, 73 output error.
+        Exit codes: 0 done, 1 bias-audit warning with --fail-on-bias-warning, 64 bad thresholds, 65 bad input with --strict, 66 model or input missing, 73 output or checkpoint error.
         """
     )
 
