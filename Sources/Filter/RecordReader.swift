@@ -112,7 +112,16 @@ public final class BoundedLineReader {
                 let msg = gzerror(file, &errnum).map { String(cString: $0) } ?? "read error"
                 throw FilterError.input(path: path, line: lineNumber + 1, reason: "read failed: \(msg) (corrupt or truncated gzip?)")
             }
-            if n == 0 { eof = true }
+            if n == 0 {
+                // zlib reports a gzip stream cut short only through gzerror, after the data it could read.
+                var errnum: Int32 = 0
+                _ = gzerror(file, &errnum)
+                if errnum == Z_BUF_ERROR {
+                    throw FilterError.input(path: path, line: lineNumber + 1,
+                                            reason: "the gzip stream ends early (corrupt or truncated gzip?); the records before this line were read")
+                }
+                eof = true
+            }
             bufStart = 0
             bufEnd = Int(n)
         }

@@ -217,3 +217,22 @@ func residentMB() -> Double {
     }
     return 0
 }
+
+@Suite struct CorruptInputTests {
+    @Test func truncatedGzipStopsTheRunNamingTheFile() throws {
+        let dir = TempDir(); defer { dir.cleanup() }
+        let rows = jsonl((0..<3000).map { "row \($0) with some words to compress \($0 * 7919)" })
+        let good = dir.write("good.jsonl.gz", rows)
+        let bytes = fileBytes(good)
+        let bad = dir.file("bad.jsonl.gz")
+        _ = FileManager.default.createFile(atPath: bad, contents: Data(bytes[..<(bytes.count / 2)]))
+        let o = try options(dir, inputs: [bad])
+        do {
+            _ = try FilterRun(options: o, processor: DocumentProcessor(scorer: KeywordScorer(), policy: o.policy)).run()
+            Issue.record("expected an error")
+        } catch let FilterError.input(path, _, reason) {
+            #expect(path == bad)
+            #expect(reason.contains("corrupt or truncated gzip"))
+        }
+    }
+}
