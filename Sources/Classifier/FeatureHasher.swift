@@ -245,10 +245,10 @@ struct CountTable {
     init(capacity: Int) {
         keys = .allocate(capacity: capacity)
         keys.initialize(repeating: UInt32.max, count: capacity)
+        // Only `keys` marks occupancy; `counts` and `isWord` are written when a slot is first taken
+        // and read only through `order`, so they need no initialization (less memory to clear per window).
         counts = .allocate(capacity: capacity)
-        counts.initialize(repeating: 0, count: capacity)
         isWord = .allocate(capacity: capacity)
-        isWord.initialize(repeating: false, count: capacity)
         order = .allocate(capacity: capacity)
         mask = capacity - 1
     }
