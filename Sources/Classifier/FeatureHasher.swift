@@ -84,8 +84,7 @@ public struct FeatureHasher: Sendable {
 
     /// Features of the tokens `tokenRange` of `text` (a window).
     public func features(of text: NormalizedText, tokens tokenRange: Range<Int>) -> SparseVector {
-        var out = SparseVector()
-        guard !tokenRange.isEmpty else { return out }
+        guard !tokenRange.isEmpty else { return SparseVector() }
         let charOn = config.charMax >= config.charMin && config.charMin > 0
         // Upper bound of raw feature occurrences, to size the counting table.
         let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
@@ -126,6 +125,12 @@ public struct FeatureHasher: Sendable {
                 }
             }
         }
+        return finish(table)
+    }
+
+    /// The table's counts as a sparse vector in first-insertion order: 1 + ln(tf), block weights, L2-normalised.
+    func finish(_ table: CountTable) -> SparseVector {
+        var out = SparseVector()
         out.indices.reserveCapacity(table.unique)
         out.values.reserveCapacity(table.unique)
         var norm: Float = 0
@@ -147,6 +152,82 @@ public struct FeatureHasher: Sendable {
         return out
     }
 
+
+    // MARK: Overlapping windows
+
+    /// Features of every token of a text, hashed once, so overlapping windows over a long text
+    /// (document-level scoring) do not hash the same n-grams again. `features(of:tokens:cache:)`
+    /// gives exactly what `features(of:tokens:)` gives (same buckets, same order, same values).
+    public struct TokenCache: Sendable {
+        /// Per token: its unigram bucket (if on), its bigram bucket with the previous token (if on
+        /// and not the first token), then its character n-gram buckets.
+        var buckets: [UInt32] = []
+        /// `starts[t]..<starts[t + 1]` are token t's entries.
+        var starts: [Int] = [0]
+    }
+
+    public func tokenCache(of text: NormalizedText) -> TokenCache {
+        var cache = TokenCache()
+        let charOn = config.charMax >= config.charMin && config.charMin > 0
+        let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
+        let cMin = config.charMin, cMax = config.charMax
+        cache.buckets.reserveCapacity(text.scalars.count * (charOn ? (cMax - cMin + 1) : 1) + 4 * text.tokens.count)
+        cache.starts.reserveCapacity(text.tokens.count + 1)
+        text.scalars.withUnsafeBufferPointer { s in
+            var prevWord: UInt64 = 0
+            for (t, r) in text.tokens.enumerated() {
+                var h = StableHash.offset ^ FeatureHasher.wordSeed
+                for p in r { h = StableHash.step(h, s[p]) }
+                if wordUni { cache.buckets.append(bucket(h)) }
+                if wordBi, t > 0 { cache.buckets.append(bucket((prevWord &* 0x100_0000_01b3) ^ h ^ FeatureHasher.bigramSeed)) }
+                prevWord = h
+                if charOn {
+                    let len = r.count + 2
+                    let base = r.lowerBound - 1
+                    for start in 0..<len {
+                        var g = StableHash.offset ^ FeatureHasher.charSeed
+                        let stop = min(len, start + cMax)
+                        var pos = start
+                        while pos < stop {
+                            let c: UInt32 = (pos == 0 || pos == len - 1) ? 0x20 : s[base + pos]
+                            g = StableHash.step(g, c)
+                            pos += 1
+                            if pos - start >= cMin { cache.buckets.append(bucket(g)) }
+                        }
+                    }
+                }
+                cache.starts.append(cache.buckets.count)
+            }
+        }
+        return cache
+    }
+
+    /// Features of the window `tokenRange`, from a cache of the whole text.
+    public func features(of text: NormalizedText, tokens tokenRange: Range<Int>, cache: TokenCache) -> SparseVector {
+        guard !tokenRange.isEmpty else { return SparseVector() }
+        let charOn = config.charMax >= config.charMin && config.charMin > 0
+        let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
+        let estimate = 2 * tokenRange.count + (charOn ? (scalarSpan + 2 * tokenRange.count) * (config.charMax - config.charMin + 1) : 0)
+        var cap = 64
+        while cap < estimate + estimate / 2 { cap <<= 1 }
+        var table = CountTable(capacity: cap)
+        defer { table.deallocate() }
+        let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
+        cache.buckets.withUnsafeBufferPointer { b in
+            for t in tokenRange {
+                var k = cache.starts[t]
+                let end = cache.starts[t + 1]
+                if wordUni { table.add(b[k], word: true); k += 1 }
+                if wordBi, t > 0 {
+                    if t > tokenRange.lowerBound { table.add(b[k], word: true) }
+                    k += 1
+                }
+                while k < end { table.add(b[k], word: false); k += 1 }
+            }
+        }
+        return finish(table)
+    }
+
     /// 1 + ln(c) for small counts.
     static let logTable: [Float] = (0..<256).map { $0 == 0 ? 0 : 1 + logf(Float($0)) }
 }
@@ -164,10 +245,10 @@ struct CountTable {
     init(capacity: Int) {
         keys = .allocate(capacity: capacity)
         keys.initialize(repeating: UInt32.max, count: capacity)
+        // Only `keys` marks occupancy; `counts` and `isWord` are written when a slot is first taken
+        // and read only through `order`, so they need no initialization (less memory to clear per window).
         counts = .allocate(capacity: capacity)
-        counts.initialize(repeating: 0, count: capacity)
         isWord = .allocate(capacity: capacity)
-        isWord.initialize(repeating: false, count: capacity)
         order = .allocate(capacity: capacity)
         mask = capacity - 1
     }

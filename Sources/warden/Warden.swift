@@ -23,6 +23,7 @@ struct Warden: AsyncParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             RedteamCommand.self,
+            FilterCommand.self,
         ]
     )
 }

@@ -52,3 +52,15 @@ struct FeatureTests {
         #expect(Half.toFloat(Half.fromFloat(1e6)).isInfinite)
     }
 }
+
+@Suite struct TokenCacheTests {
+    @Test func cachedWindowFeaturesEqualDirectOnes() {
+        let hasher = FeatureHasher(config: FeatureConfig())
+        let text = TextNormalizer.normalize((0..<400).map { i in ["kill", "the", "garden", "idiot", "w\(i)", "blue"][i % 6] }.joined(separator: " "))
+        let cache = hasher.tokenCache(of: text)
+        for w in ContentClassifier.windows(text, chars: 1000, stride: 750) + [0..<1, 5..<9, 0..<text.tokens.count] {
+            let a = hasher.features(of: text, tokens: w), b = hasher.features(of: text, tokens: w, cache: cache)
+            #expect(a.indices == b.indices && a.values == b.values)
+        }
+    }
+}
