@@ -48,10 +48,10 @@ public struct OutputScreen: Sendable {
 ///
 /// Each scoring judges the fresh text since the previous scoring (with a little overlap): a
 /// violating sentence inside long benign text scores lower in a long window than on its own. The
-/// sliding window (context across sentences) is judged too once `rescore_every_chars` characters
-/// have arrived since it last was, and at the end of the stream; the stricter decision wins. So
-/// fresh text is judged at least every N characters and context at least every N characters,
-/// without re-scoring the whole window at every sentence end.
+/// sliding window (context across sentences) is judged too once half a window (`window_chars / 2`,
+/// at least `rescore_every_chars`) has arrived since it last was, and at the end of the stream; the
+/// stricter decision wins. So fresh text is judged at least every N characters and every character
+/// is judged in context, without re-scoring the whole window at every sentence end.
 public struct PolicyStreamGate: StreamContentGate {
     let screen: OutputScreen
     var cadence: StreamScreenCadence
@@ -83,7 +83,7 @@ public struct PolicyStreamGate: StreamContentGate {
         let freshCount = window.end - scoredUpTo + Self.overlap
         scoredUpTo = window.end
         let scalars = window.text.unicodeScalars
-        let every = cadence.everyChars ?? Int.max
+        let every = max(cadence.everyChars ?? Int.max, cadence.windowChars / 2)
         let judgeWindow = freshCount >= scalars.count || window.reason == .streamEnd || window.end - windowScoredUpTo >= every
         var d: PolicyDecision?
         if judgeWindow {
