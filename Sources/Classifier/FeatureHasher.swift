@@ -77,6 +77,33 @@ public struct FeatureHasher: Sendable {
         UInt32(truncatingIfNeeded: ((h ^ (h >> 32)) &* 0x9e37_79b9_7f4a_7c15) >> shift)
     }
 
+    /// A counting table sized for the raw feature occurrences of a window (an upper bound).
+    private func countTable(for text: NormalizedText, tokens tokenRange: Range<Int>, charOn: Bool) -> CountTable {
+        let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
+        let estimate = 2 * tokenRange.count + (charOn ? (scalarSpan + 2 * tokenRange.count) * (config.charMax - config.charMin + 1) : 0)
+        var cap = 64
+        while cap < estimate + estimate / 2 { cap <<= 1 }
+        return CountTable(capacity: cap)
+    }
+
+    /// The hashes of one token's character n-grams (`cMin` to `cMax` long) over " token ".
+    @inline(__always)
+    static func forEachCharGram(_ s: UnsafeBufferPointer<UInt32>, _ r: Range<Int>, _ cMin: Int, _ cMax: Int, _ body: (UInt64) -> Void) {
+        let len = r.count + 2
+        let base = r.lowerBound - 1
+        for start in 0..<len {
+            var g = StableHash.offset ^ FeatureHasher.charSeed
+            let stop = min(len, start + cMax)
+            var pos = start
+            while pos < stop {
+                let c: UInt32 = (pos == 0 || pos == len - 1) ? 0x20 : s[base + pos]
+                g = StableHash.step(g, c)
+                pos += 1
+                if pos - start >= cMin { body(g) }
+            }
+        }
+    }
+
     /// Features of `text` (all its tokens).
     public func features(of text: NormalizedText) -> SparseVector {
         features(of: text, tokens: 0..<text.tokens.count)
@@ -86,12 +113,7 @@ public struct FeatureHasher: Sendable {
     public func features(of text: NormalizedText, tokens tokenRange: Range<Int>) -> SparseVector {
         guard !tokenRange.isEmpty else { return SparseVector() }
         let charOn = config.charMax >= config.charMin && config.charMin > 0
-        // Upper bound of raw feature occurrences, to size the counting table.
-        let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
-        let estimate = 2 * tokenRange.count + (charOn ? (scalarSpan + 2 * tokenRange.count) * (config.charMax - config.charMin + 1) : 0)
-        var cap = 64
-        while cap < estimate + estimate / 2 { cap <<= 1 }
-        var table = CountTable(capacity: cap)
+        var table = countTable(for: text, tokens: tokenRange, charOn: charOn)
         defer { table.deallocate() }
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
         let cMin = config.charMin, cMax = config.charMax
@@ -108,20 +130,7 @@ public struct FeatureHasher: Sendable {
                     prevWord = h
                     havePrev = true
                     guard charOn else { continue }
-                    // char n-grams over " token "
-                    let len = r.count + 2
-                    let base = r.lowerBound - 1
-                    for start in 0..<len {
-                        var g = StableHash.offset ^ FeatureHasher.charSeed
-                        let stop = min(len, start + cMax)
-                        var pos = start
-                        while pos < stop {
-                            let c: UInt32 = (pos == 0 || pos == len - 1) ? 0x20 : s[base + pos]
-                            g = StableHash.step(g, c)
-                            pos += 1
-                            if pos - start >= cMin { table.add(bucket(g), word: false) }
-                        }
-                    }
+                    Self.forEachCharGram(s, r, cMin, cMax) { table.add(bucket($0), word: false) }
                 }
             }
         }
@@ -181,21 +190,7 @@ public struct FeatureHasher: Sendable {
                 if wordUni { cache.buckets.append(bucket(h)) }
                 if wordBi, t > 0 { cache.buckets.append(bucket((prevWord &* 0x100_0000_01b3) ^ h ^ FeatureHasher.bigramSeed)) }
                 prevWord = h
-                if charOn {
-                    let len = r.count + 2
-                    let base = r.lowerBound - 1
-                    for start in 0..<len {
-                        var g = StableHash.offset ^ FeatureHasher.charSeed
-                        let stop = min(len, start + cMax)
-                        var pos = start
-                        while pos < stop {
-                            let c: UInt32 = (pos == 0 || pos == len - 1) ? 0x20 : s[base + pos]
-                            g = StableHash.step(g, c)
-                            pos += 1
-                            if pos - start >= cMin { cache.buckets.append(bucket(g)) }
-                        }
-                    }
-                }
+                if charOn { Self.forEachCharGram(s, r, cMin, cMax) { cache.buckets.append(bucket($0)) } }
                 cache.starts.append(cache.buckets.count)
             }
         }
@@ -206,11 +201,7 @@ public struct FeatureHasher: Sendable {
     public func features(of text: NormalizedText, tokens tokenRange: Range<Int>, cache: TokenCache) -> SparseVector {
         guard !tokenRange.isEmpty else { return SparseVector() }
         let charOn = config.charMax >= config.charMin && config.charMin > 0
-        let scalarSpan = text.tokens[tokenRange.upperBound - 1].upperBound - text.tokens[tokenRange.lowerBound].lowerBound
-        let estimate = 2 * tokenRange.count + (charOn ? (scalarSpan + 2 * tokenRange.count) * (config.charMax - config.charMin + 1) : 0)
-        var cap = 64
-        while cap < estimate + estimate / 2 { cap <<= 1 }
-        var table = CountTable(capacity: cap)
+        var table = countTable(for: text, tokens: tokenRange, charOn: charOn)
         defer { table.deallocate() }
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
         cache.buckets.withUnsafeBufferPointer { b in
