@@ -92,9 +92,7 @@ public struct StreamScreenCadence: Sendable {
     private mutating func cut(_ reason: ScreenWindow.Reason) -> ScreenWindow {
         lastScored = total
         let start = max(base, total - windowChars)
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: tail[(start - base)...])
-        return ScreenWindow(text: String(view), end: total, reason: reason)
+        return ScreenWindow(text: Self.string(tail[(start - base)...]), end: total, reason: reason)
     }
 
     /// Drops characters no future window can reach (they start after `lastScored − windowChars`).
@@ -104,6 +102,27 @@ public struct StreamScreenCadence: Sendable {
             tail.removeFirst(keepFrom - base)
             base = keepFrom
         }
+    }
+
+    /// The scalars as a String, through UTF-8 bytes (appending scalars to a `UnicodeScalarView`
+    /// one by one was the largest cost of streamed screening in the gateway benchmark).
+    static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count * 2)
+        for scalar in scalars {
+            let v = scalar.value
+            switch v {
+            case 0..<0x80: bytes.append(UInt8(v))
+            case 0x80..<0x800:
+                bytes.append(UInt8(0xC0 | (v >> 6))); bytes.append(UInt8(0x80 | (v & 0x3F)))
+            case 0x800..<0x10000:
+                bytes.append(UInt8(0xE0 | (v >> 12))); bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (v & 0x3F)))
+            default:
+                bytes.append(UInt8(0xF0 | (v >> 18))); bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (v & 0x3F)))
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func isSentenceEnd(_ s: Unicode.Scalar) -> Bool {

@@ -85,3 +85,17 @@ import Testing
         #expect(c.tail.count <= 3 * 200 + 50)
     }
 }
+
+@Suite struct CadenceTextTests {
+    @Test func windowsKeepEveryScalarWhateverItsUTF8Length() {
+        let text = "héllo → 世界 🎉 ok. Zwei Wörter… done"
+        var cadence = StreamScreenCadence(everyChars: 1_000, atSentenceEnd: false, windowChars: 1_000)
+        for scalar in text.unicodeScalars { #expect(cadence.feed(String(scalar)).isEmpty) }
+        #expect(cadence.finish()?.text == text)
+        var small = StreamScreenCadence(everyChars: 5, atSentenceEnd: false, windowChars: 5)
+        let windows = small.feed(text)
+        #expect(windows.first?.text == "héllo")
+        #expect(windows.dropFirst().first?.text == " → 世界")
+        #expect(windows.dropFirst(2).first?.text == " 🎉 ok")
+    }
+}

@@ -83,18 +83,18 @@ public struct PolicyStreamGate: StreamContentGate {
         let freshCount = window.end - scoredUpTo + Self.overlap
         scoredUpTo = window.end
         let scalars = window.text.unicodeScalars
+        let windowCount = scalars.count
         let every = max(cadence.everyChars ?? Int.max, cadence.windowChars / 2)
-        let judgeWindow = freshCount >= scalars.count || window.reason == .streamEnd || window.end - windowScoredUpTo >= every
+        let judgeWindow = freshCount >= windowCount || window.reason == .streamEnd || window.end - windowScoredUpTo >= every
         var d: PolicyDecision?
         if judgeWindow {
             d = screen.policy.screenOutput(window.text, classifier: screen.classifier)
             windowScoredUpTo = window.end
             scorings += 1
         }
-        if freshCount < scalars.count {
-            var fresh = String.UnicodeScalarView()
-            fresh.append(contentsOf: scalars.suffix(freshCount))
-            let f = screen.policy.screenOutput(String(fresh), classifier: screen.classifier)
+        if freshCount < windowCount {
+            let fresh = String(scalars[scalars.index(scalars.endIndex, offsetBy: -freshCount)...])
+            let f = screen.policy.screenOutput(fresh, classifier: screen.classifier)
             scorings += 1
             if d == nil || f.action > d!.action { d = f }
         }
