@@ -40,8 +40,7 @@ struct LimitsCommand: AsyncParsableCommand {
 
         func used(_ n: Int, of limit: Int?) -> String { limit.map { "\(n) / \($0)" } ?? "\(n)" }
         func money(_ micros: Int64, of limit: Int64?) -> String {
-            let f = { (m: Int64) in String(format: "%.2f", Double(m) / 1_000_000) }
-            return limit.map { "\(f(micros)) / \(f($0))" } ?? f(micros)
+            limit.map { "\(Money.text(micros)) / \(Money.text($0))" } ?? Money.text(micros)
         }
     }
 
@@ -99,14 +98,12 @@ struct LimitsCommand: AsyncParsableCommand {
             guard targets.count == 1, let (level, id) = targets.first else { throw ValidationError("name exactly one of --org, --app and --key") }
             let limits = LimitSet(requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute, concurrentRequests: concurrentRequests,
                                   dailyTokens: dailyTokens, monthlyTokens: monthlyTokens,
-                                  monthlySpendMicros: monthlySpend.map { Int64(($0 * 1_000_000).rounded()) }, maxTokens: maxTokens)
+                                  monthlySpendMicros: monthlySpend.map(Money.micros), maxTokens: maxTokens)
             guard limits != .unlimited else { throw ValidationError("give at least one limit (e.g. --requests-per-minute 600)") }
             if let problem = limits.problems().first { throw ValidationError(problem) }
             if let expiresIn, expiresIn <= 0 { throw ValidationError("--expires-in must be positive") }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             let record = try await options.directory().addLimitOverride(
-                level: level, targetId: id, limits: String(decoding: try encoder.encode(limits), as: UTF8.self),
+                level: level, targetId: id, limits: OverrideInput.json(limits),
                 expiresAt: expiresIn.map { Date().addingTimeInterval(TimeInterval($0)) }, reason: reason, actor: cliActor)
             if json { try printJSON(record) } else { print("created \(record.id) on \(level) \(id): \(record.limits)") }
         }

@@ -29,13 +29,10 @@ struct PolicyCommand: AsyncParsableCommand {
             let (config, store) = try options.openStore()
             let platform = try platformPolicy(config)
             if let app {
-                let versions = try await store.policyVersions(scope: app)
-                let platformVersion = try await store.policyVersions(scope: PolicyVersionRecord.platformScope).last?.number ?? 0
-                let current = versions.last?.document.flatMap { try? JSONDecoder().decode(AppPolicy.self, from: Data($0.utf8)) }
-                let effective = PolicyResolver.resolve(bounds: platform.bounds, defaults: platform.defaults, app: current,
-                                                       version: .init(platform: platformVersion, app: current == nil ? nil : versions.last?.number))
-                for v in versions { print("app version \(v.number) \(v.createdAt.ISO8601Format()) by \(v.author): \(v.reason)") }
-                try printJSON(effective)
+                for v in try await store.policyVersions(scope: app) {
+                    print("app version \(v.number) \(v.createdAt.ISO8601Format()) by \(v.author): \(v.reason)")
+                }
+                try printJSON(try await AppPolicies.effective(appId: app, platform: platform, store: store))
             } else {
                 for v in try await store.policyVersions(scope: PolicyVersionRecord.platformScope) {
                     print("platform version \(v.number) \(v.createdAt.ISO8601Format()) by \(v.author): \(v.reason) \(v.changes)")
@@ -77,12 +74,10 @@ struct PolicyCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(65)
             }
-            let previous = try await store.policyVersions(scope: app).last?.document.flatMap { try? JSONDecoder().decode(AppPolicy.self, from: Data($0.utf8)) }
-            let changes = PolicyChangelog.changes(from: previous, to: policy)
             let directory = TenantDirectory(store: store, hasher: APIKeyHasher(secret: config.security.keySecret))
-            let version = try await directory.setAppPolicy(appId: app, document: PolicyDocument.json(policy), changes: changes, reason: reason, actor: cliActor)
+            let version = try await AppPolicies.set(policy, appId: app, reason: reason, actor: cliActor, directory: directory)
             print("\(app): policy version \(version.number)")
-            changes.forEach { print("  \($0)") }
+            (try? JSONDecoder().decode([String].self, from: Data(version.changes.utf8)))?.forEach { print("  \($0)") }
         }
     }
 
@@ -93,9 +88,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Why.") var reason: String
 
         func run() async throws {
-            let directory = try options.directory()
-            let version = try await directory.setAppPolicy(appId: app, document: nil, changes: ["customization removed: platform defaults apply"],
-                                                           reason: reason, actor: cliActor)
+            let version = try await AppPolicies.set(nil, appId: app, reason: reason, actor: cliActor, directory: try options.directory())
             print("\(app): policy version \(version.number) (platform defaults)")
         }
     }

@@ -310,3 +310,21 @@ private extension TestResponse {
         #expect(try config.policy?.platform() == .standard)
     }
 }
+
+@Suite struct LimitsFailureTests {
+    @Test func aFailedUpstreamReleasesItsSlotAndIsNotCharged() async throws {
+        // Each successful call reserves 7 + 5 tokens and uses 10; the budget holds two of them.
+        try await withLiveGateway(configure: { config in
+            config.limits = LimitsConfig(defaultTier: "t", tiers: [Tier(name: "t", limits: LimitSet(concurrentRequests: 1, dailyTokens: 30, maxTokens: 5))])
+        }, { client, f in
+            let down = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-down"))
+            #expect(down.status == .badGateway)
+            #expect(down.headers[HTTPField.Name("x-ratelimit-limit-requests")!] == nil)
+            // The dead upstream's reservation was given back and its slot freed: two calls still fit.
+            #expect(try await client.post("/v1/chat/completions", key: f.key, json: chat("m-ok")).status == .ok)
+            #expect(try await client.post("/v1/chat/completions", key: f.key, json: chat("m-ok")).status == .ok)
+            let third = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-ok"))
+            #expect(third.errorCode == "insufficient_quota")
+        })
+    }
+}

@@ -2,6 +2,7 @@ import Classifier
 import HTTPTypes
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import NIOCore
 import Policy
@@ -175,5 +176,46 @@ private let harassmentFlagOnInput = #"{"rules":{"harassment":{"input":{"flag_at"
             let listed = try await client.executeRequest(uri: "/admin/v1/feedback", method: .get, headers: admin, body: nil)
             #expect(listed.json.array?.first?["kind"]?.string == "wrongly_refused")
         })
+    }
+}
+
+@Suite struct PolicyPublicationTests {
+    @Test func theSamePolicyFileIsOneVersionAcrossRestartsAndAChangeIsTheNext() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("warden-pol-\(UUID().uuidString)/w.sqlite").path
+        let store = try SQLiteStore(path: path)
+        let directory = TenantDirectory(store: store, hasher: APIKeyHasher(secret: nil))
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        for _ in 0..<2 {   // two starts with the same file
+            try await PolicyBook(platform: .standard, source: "policy.yaml", logger: logger).publishPlatform(to: store, directory: directory)
+        }
+        #expect(try await store.policyVersions(scope: PolicyVersionRecord.platformScope).count == 1)
+        var tighter = PlatformPolicy.standard
+        tighter.defaults.rules[.hate] = DirectionalRules.both(PolicyRule(flagAt: 0.5, blockAt: 0.7))
+        let book = PolicyBook(platform: tighter, source: "policy.yaml", logger: logger)
+        try await book.publishPlatform(to: store, directory: directory)
+        let versions = try await store.policyVersions(scope: PolicyVersionRecord.platformScope)
+        #expect(versions.map(\.number) == [1, 2])
+        #expect(versions[1].changes.contains("hate (input)"))
+        try await book.reload(from: store)
+        #expect(book.policy(for: "app_any").effective.version == "2")
+        #expect(try await store.auditEntries(limit: 5).filter { $0.action == "policy.platform.version" }.count == 2)
+    }
+
+    @Test func aBrokenPolicyFileIsAStartupErrorNamingItsLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("warden-pol-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("policy.yaml")
+        try "defaults:\n  rules:\n    hate:\n      both: {block_at: 1.5}\n".write(to: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try WardenConfig.parse(yaml: """
+                upstreams: [{name: u, base_url: "http://127.0.0.1:9/v1", models: [{name: m}]}]
+                policy: {file: \(file.path)}
+                """)
+            Issue.record("a policy with block_at 1.5 was accepted")
+        } catch {
+            #expect("\(error)".contains("policy.yaml:4"), "\(error)")
+            #expect("\(error)".contains("1.5"), "\(error)")
+        }
     }
 }

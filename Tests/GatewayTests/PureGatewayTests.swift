@@ -145,3 +145,17 @@ import WardenCore
         #expect(TokenEstimate.tokens(in: "abcde") == 2)
     }
 }
+
+@Suite struct PromptLengthTests {
+    @Test(arguments: [
+        (ModelEndpoint.chatCompletions, #"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"héllo"},{"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"wörld"}]},{"role":"assistant","content":null}]}"#),
+        (ModelEndpoint.completions, #"{"prompt":["one","two €"]}"#),
+        (ModelEndpoint.embeddings, #"{"input":"a 🎉 b"}"#),
+    ])
+    func theCountedLengthIsThatOfThePromptText(endpoint: ModelEndpoint, json: String) throws {
+        let body = try JSONValue.parse(Array(json.utf8))
+        let call = ModelCall(endpoint: endpoint, requestedModel: "m", route: ResolvedRoute(upstream: "u", upstreamModel: "m", model: "m"),
+                             stream: false, clientWantsStreamUsage: false, body: body)
+        #expect(call.promptUTF8Count == call.promptText.utf8.count)
+    }
+}

@@ -21,17 +21,8 @@ struct ApplyPolicy: RouterMiddleware {
             call.body["messages"] = .array(messages)
             context.injectedMessages = injected.count
         }
-        if call.endpoint != .embeddings {
-            let field = LimitRules.maxTokensField(call.body)
-            switch effective.outputCap.apply(requested: field.flatMap { call.body[$0]?.int }) {
-            case .unchanged: break
-            case .clamped(let cap): call.body[field ?? "max_tokens"] = .number(String(cap))
-            case .rejected(let cap, let requested):
-                throw OpenAIError.invalidRequest(
-                    "'\(field ?? "max_tokens")' is \(requested), above the policy's output cap of \(cap) tokens. Ask for at most \(cap).",
-                    param: field ?? "max_tokens", code: "max_tokens_above_cap")
-            }
-        }
+        let cap = effective.outputCap
+        _ = try CompletionCap.apply(cap.maxOutputTokens, reject: cap.overCap == .reject, to: &call, owner: "the policy's output cap")
         context.policy = policy
         context.call = call
         return try await next(request, context)

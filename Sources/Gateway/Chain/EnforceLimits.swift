@@ -16,7 +16,8 @@ struct EnforceLimits: RouterMiddleware {
         guard var call = context.call, let principal = context.principal else { return try await next(request, context) }
         let scopes = limits.scopes(for: principal)
         try LimitRules.checkModel(call, scopes: scopes)
-        let maxTokens = try LimitRules.applyCap(to: &call, scopes: scopes, mode: limits.config.overCap)
+        let maxTokens = try CompletionCap.apply(scopes.compactMap(\.limits.maxTokens).min(), reject: limits.config.overCap == .reject,
+                                                to: &call, owner: "this app's cap")
         let price = limits.price(for: call.route.model)
         let demand = LimitRules.demand(call, maxTokens: maxTokens, reserve: limits.config.reserveCompletionTokens, price: price)
 
@@ -40,8 +41,8 @@ struct EnforceLimits: RouterMiddleware {
     }
 }
 
-/// The decisions of the limit step that need no state: model access, the `max_tokens` cap, the
-/// reservation, and the OpenAI errors for refusals.
+/// The decisions of the limit step that need no state: model access, the reservation, and the
+/// OpenAI errors for refusals (the `max_tokens` cap is `CompletionCap`, shared with `ApplyPolicy`).
 enum LimitRules {
     /// A model outside a scope's `models` list is answered as OpenAI answers a model you cannot use.
     static func checkModel(_ call: ModelCall, scopes: [ScopedLimits]) throws {
@@ -54,39 +55,11 @@ enum LimitRules {
         }
     }
 
-    /// The field the client used for the completion length (`max_completion_tokens` wins).
-    static func maxTokensField(_ body: JSONValue) -> String? {
-        if body["max_completion_tokens"]?.int != nil { return "max_completion_tokens" }
-        if body["max_tokens"]?.int != nil { return "max_tokens" }
-        return nil
-    }
-
-    /// Enforces the tightest `max_tokens` cap: a missing `max_tokens` is set to the cap, a larger
-    /// one is lowered (`clamp`) or refused (`reject`). Returns the completion bound that applies.
-    static func applyCap(to call: inout ModelCall, scopes: [ScopedLimits], mode: OverCapMode) throws -> Int? {
-        guard call.endpoint != .embeddings else { return nil }
-        let field = maxTokensField(call.body)
-        let asked = field.flatMap { call.body[$0]?.int }
-        guard let cap = scopes.compactMap(\.limits.maxTokens).min() else { return asked }
-        guard let asked, let field else {
-            call.body["max_tokens"] = .number(String(cap))
-            return cap
-        }
-        guard asked > cap else { return asked }
-        if mode == .reject {
-            throw OpenAIError.invalidRequest(
-                "'\(field)' is \(asked), above this app's cap of \(cap) tokens. Ask for at most \(cap) (this gateway refuses instead of lowering it).",
-                param: field, code: "max_tokens_above_cap")
-        }
-        call.body[field] = .number(String(cap))
-        return cap
-    }
-
     /// An upper bound of what the call will use: the prompt estimated at 4 bytes a token plus 4
     /// per chat message, and the completion bound (or the configured reserve).
     static func demand(_ call: ModelCall, maxTokens: Int?, reserve: Int, price: ModelPrice?) -> LimitDemand {
         let messages = call.body["messages"]?.array?.count ?? 0
-        let prompt = TokenEstimate.tokens(in: call.promptText) + 4 * messages
+        let prompt = TokenEstimate.tokens(utf8Count: call.promptUTF8Count) + 4 * messages
         let completion = call.endpoint == .embeddings ? 0 : (maxTokens ?? reserve)
         let spend = price?.cost(promptTokens: prompt, completionTokens: completion) ?? 0
         return LimitDemand(tokens: prompt + completion, spendMicros: spend)

@@ -39,6 +39,19 @@ public struct ModelCall: Sendable {
         }
     }
 
+    /// The UTF-8 length of `promptText`, counted without building it (for token estimates on the
+    /// request path).
+    public var promptUTF8Count: Int {
+        func joined(_ parts: [String]) -> Int { parts.reduce(max(0, parts.count - 1)) { $0 + $1.utf8.count } }
+        switch endpoint {
+        case .chatCompletions:
+            let messages = body["messages"]?.array ?? []
+            return messages.reduce(max(0, messages.count - 1)) { $0 + joined(Self.strings(in: $1["content"])) }
+        case .completions: return joined(Self.strings(in: body["prompt"]))
+        case .embeddings: return joined(Self.strings(in: body["input"]))
+        }
+    }
+
     /// The text of a message's `content`: a string, or the `text` parts of a content array.
     public static func text(of content: JSONValue?) -> String {
         strings(in: content).joined(separator: "\n")

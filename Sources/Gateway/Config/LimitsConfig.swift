@@ -130,7 +130,9 @@ struct PriceConfig: Decodable {
 }
 
 /// Money: micro-units of the operator's currency inside, currency units in YAML and for people.
-enum Money {
-    static func micros(_ units: Double) -> Int64 { Int64((units * 1_000_000).rounded()) }
-    static func units(_ micros: Int64) -> Double { Double(micros) / 1_000_000 }
+public enum Money {
+    public static func micros(_ units: Double) -> Int64 { Int64((units * 1_000_000).rounded()) }
+    public static func units(_ micros: Int64) -> Double { Double(micros) / 1_000_000 }
+    /// `5.00`: two decimals, for tables.
+    public static func text(_ micros: Int64) -> String { String(format: "%.2f", units(micros)) }
 }

@@ -69,11 +69,7 @@ public final class GatewayLimits: TenantCache, Sendable {
         let overriddenKeys = Set(overrides.filter { $0.level == "key" }.map(\.targetId))
         let keyApps = overriddenKeys.isEmpty ? [:] : Dictionary(
             try await store.keys(appId: nil).filter { overriddenKeys.contains($0.id) }.map { ($0.id, $0.appId) }, uniquingKeysWith: { a, _ in a })
-        let fresh = LimitPlan(
-            tiers: config.tiers, defaultTier: config.defaultTier, defaultBudgetMode: config.budgetMode,
-            orgs: orgs.map { TenantLimitSettings(id: $0.id, orgId: $0.id, tier: $0.tier, budgetMode: $0.budgetMode.flatMap(BudgetMode.init(rawValue:))) },
-            apps: apps.map { TenantLimitSettings(id: $0.id, orgId: $0.orgId, tier: $0.tier) },
-            overrides: overrides.compactMap(Self.override), atUnixSeconds: clock.unixSeconds, keyApps: keyApps)
+        let fresh = Self.plan(config, orgs: orgs, apps: apps, overrides: overrides, keyApps: keyApps, atUnixSeconds: clock.unixSeconds)
         if !fresh.unknownTiers.isEmpty {
             logger.warning("tenants name tiers the configuration does not define; the default tier applies",
                            metadata: ["tiers": "\(fresh.unknownTiers.sorted())", "default_tier": "\(config.defaultTier)"])
@@ -114,6 +110,16 @@ public final class GatewayLimits: TenantCache, Sendable {
     public func advanceWallClock(seconds: Int64) { wallOffset.add(seconds, ordering: .relaxed) }
 
     // MARK: Helpers
+
+    /// The limit plan of these stored tenants and overrides under the configured tiers.
+    static func plan(_ config: LimitsConfig, orgs: [Org], apps: [App], overrides: [LimitOverrideRecord],
+                     keyApps: [String: String] = [:], atUnixSeconds now: Int64) -> LimitPlan {
+        LimitPlan(
+            tiers: config.tiers, defaultTier: config.defaultTier, defaultBudgetMode: config.budgetMode,
+            orgs: orgs.map { TenantLimitSettings(id: $0.id, orgId: $0.id, tier: $0.tier, budgetMode: $0.budgetMode.flatMap(BudgetMode.init(rawValue:))) },
+            apps: apps.map { TenantLimitSettings(id: $0.id, orgId: $0.orgId, tier: $0.tier) },
+            overrides: overrides.compactMap(override), atUnixSeconds: now, keyApps: keyApps)
+    }
 
     static func override(_ record: LimitOverrideRecord) -> LimitOverride? {
         guard let scope = LimitScope(level: record.level, id: record.targetId),

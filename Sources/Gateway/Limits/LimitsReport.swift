@@ -57,11 +57,7 @@ public struct LimitsReport: Encodable, Sendable {
             .filter { $0.orgId == orgId }
         let dayTotals = try await store.usageTotals(since: Date(timeIntervalSince1970: TimeInterval(period.day) * 86_400))
             .filter { $0.orgId == orgId }
-        let plan = LimitPlan(
-            tiers: config.tiers, defaultTier: config.defaultTier, defaultBudgetMode: config.budgetMode,
-            orgs: [TenantLimitSettings(id: org.id, orgId: org.id, tier: org.tier, budgetMode: org.budgetMode.flatMap(BudgetMode.init(rawValue:)))],
-            apps: apps.map { TenantLimitSettings(id: $0.id, orgId: $0.orgId, tier: $0.tier) },
-            overrides: overrides.compactMap(GatewayLimits.override), atUnixSeconds: unix)
+        let plan = GatewayLimits.plan(config, orgs: [org], apps: apps, overrides: overrides, atUnixSeconds: unix)
         let active = overrides.filter { o in o.expiresAt.map { $0 > now } ?? true }
 
         func usage(_ match: (UsageTotal) -> Bool) -> Usage {

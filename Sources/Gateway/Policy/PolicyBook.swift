@@ -60,9 +60,8 @@ public final class PolicyBook: TenantCache, Sendable {
     public func reload(from store: any WardenStore) async throws {
         let platformVersion = try await store.policyVersions(scope: PolicyVersionRecord.platformScope).last?.number ?? 0
         var byApp: [String: CompiledPolicy] = [:]
-        for record in try await store.latestAppPolicies() {
-            guard let json = record.document else { continue }
-            guard let app = try? JSONDecoder().decode(AppPolicy.self, from: Data(json.utf8)) else {
+        for record in try await store.latestAppPolicies() where record.document != nil {
+            guard let app = AppPolicies.decode(record) else {
                 logger.error("stored app policy does not decode; platform defaults apply", metadata: ["app": "\(record.scope)", "version": "\(record.number)"])
                 continue
             }

@@ -112,27 +112,23 @@ public struct OverrideInput: Sendable {
     public var expiresAt: Date?
     public var reason: String
 
-    public var limitsJSON: String {
+    public var limitsJSON: String { Self.json(limits) }
+
+    /// The stored form of an override's limits: JSON with sorted keys, only the fields set.
+    public static func json(_ limits: LimitSet) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(limits)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     public static func parse(_ data: Data, now: Date = Date()) throws -> OverrideInput {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw OpenAIError.invalidJSON("expected a JSON object")
-        }
-        let allowed: Set<String> = ["level", "id", "limits", "expires_in_seconds", "expires_at", "reason"]
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw OpenAIError.invalidRequest("Unknown field '\(unknown)'.", param: unknown)
-        }
+        let object = try JSONInput(data, fields: ["level", "id", "limits", "expires_in_seconds", "expires_at", "reason"],
+                                   shape: #"{"level": "app", "id": "app_…", "limits": {…}, "reason": "…"}"#)
         guard let level = object["level"] as? String, ["org", "app", "key"].contains(level) else {
             throw OpenAIError.invalidRequest("'level' must be org, app or key.", param: "level")
         }
-        guard let id = object["id"] as? String, !id.isEmpty else { throw OpenAIError.invalidRequest("Missing required parameter: 'id'.", param: "id") }
-        guard let reason = object["reason"] as? String, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw OpenAIError.invalidRequest("Missing required parameter: 'reason' (overrides are audited: say why).", param: "reason")
-        }
+        let id = try object.text("id")
+        let reason = try object.text("reason", why: "overrides are audited: say why")
         guard let rawLimits = object["limits"] as? [String: Any], !rawLimits.isEmpty else {
             throw OpenAIError.invalidRequest("'limits' must be an object with at least one limit.", param: "limits")
         }

@@ -52,18 +52,16 @@ struct PolicyRoutes: Sendable {
             var request = request
             let body = try await request.collectBody(limit: 1 << 20)
             let input = try AppPolicyInput.parse(Data(body.readableBytesView), app: id, platform: book.platform)
-            let previous = try await store.policyVersions(scope: id).last?.document.flatMap { try? JSONDecoder().decode(AppPolicy.self, from: Data($0.utf8)) }
-            let version = try await directory.setAppPolicy(appId: id, document: PolicyDocument.json(input.policy),
-                                                           changes: PolicyChangelog.changes(from: previous, to: input.policy),
-                                                           reason: input.reason, actor: AdminRoutes.actor(request))
+            let version = try await AppPolicies.set(input.policy, appId: id, reason: input.reason, actor: AdminRoutes.actor(request),
+                                                    directory: directory)
             try await refresher.refresh(force: true)
             return try AdminRoutes.json(AppView(effective: book.policy(for: id).effective, versions: [version]), status: .created)
         }
         group.delete("apps/:id/policy") { request, context in
             let book = try configured()
             let id = try context.parameters.require("id")
-            let version = try await directory.setAppPolicy(appId: id, document: nil, changes: ["customization removed: platform defaults apply"],
-                                                           reason: request.uri.queryParameters.get("reason") ?? "removed", actor: AdminRoutes.actor(request))
+            let version = try await AppPolicies.set(nil, appId: id, reason: request.uri.queryParameters.get("reason") ?? "removed",
+                                                    actor: AdminRoutes.actor(request), directory: directory)
             try await refresher.refresh(force: true)
             return try AdminRoutes.json(AppView(effective: book.policy(for: id).effective, versions: [version]))
         }
@@ -99,15 +97,8 @@ struct AppPolicyInput {
     var policy: AppPolicy
 
     static func parse(_ data: Data, app: String, platform: PlatformPolicy) throws -> AppPolicyInput {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw OpenAIError.invalidJSON("expected {\"reason\": \"…\", \"policy\": {…}}")
-        }
-        if let unknown = object.keys.sorted().first(where: { !["reason", "policy"].contains($0) }) {
-            throw OpenAIError.invalidRequest("Unknown field '\(unknown)'.", param: unknown)
-        }
-        guard let reason = object["reason"] as? String, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw OpenAIError.invalidRequest("Missing required parameter: 'reason' (policy changes are versioned and audited: say why).", param: "reason")
-        }
+        let object = try JSONInput(data, fields: ["reason", "policy"], shape: #"{"reason": "…", "policy": {…}}"#)
+        let reason = try object.text("reason", why: "policy changes are versioned and audited: say why")
         guard let policy = object["policy"], policy is [String: Any] else {
             throw OpenAIError.invalidRequest("'policy' must be an object (the app's customization).", param: "policy")
         }
@@ -131,12 +122,8 @@ struct FeedbackRoute: Sendable {
         guard let principal = context.principal else { throw OpenAIError.invalidAPIKey("Missing API key.") }
         var request = request
         let body = try await request.collectBody(limit: 64 * 1024)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw OpenAIError.invalidJSON("expected {\"request_id\": \"req_…\", \"kind\": \"…\"}")
-        }
-        guard let requestID = object["request_id"] as? String, !requestID.isEmpty else {
-            throw OpenAIError.invalidRequest("Missing required parameter: 'request_id' (the x-request-id of the response).", param: "request_id")
-        }
+        let object = try JSONInput(Data(body.readableBytesView), fields: nil, shape: #"{"request_id": "req_…", "kind": "…"}"#)
+        let requestID = try object.text("request_id", why: "the x-request-id of the response")
         guard let kind = object["kind"] as? String, Self.kinds.contains(kind) else {
             throw OpenAIError.invalidRequest("'kind' must be one of \(Self.kinds.sorted().joined(separator: ", ")).", param: "kind")
         }

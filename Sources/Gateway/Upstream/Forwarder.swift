@@ -78,7 +78,7 @@ struct Forwarder: Sendable {
             if let replaced { body = ByteBuffer(bytes: replaced.serialized()) }
         }
         meter.update {
-            $0.promptTokens = usage?["prompt_tokens"]?.int ?? TokenEstimate.tokens(in: call.promptText)
+            $0.promptTokens = usage?["prompt_tokens"]?.int ?? TokenEstimate.tokens(utf8Count: call.promptUTF8Count)
             $0.completionTokens = usage?["completion_tokens"]?.int ?? (call.endpoint == .embeddings ? 0 : TokenEstimate.tokens(in: completion))
             $0.tokensEstimated = estimated
             $0.firstByteAt = .now
@@ -131,7 +131,7 @@ struct Forwarder: Sendable {
 
     private static func noteStreamUsage(_ relay: StreamRelay, call: ModelCall, meter: UsageMeter) {
         // The prompt is walked for an estimate only when the upstream reported no usage.
-        let promptTokens = relay.promptTokens ?? TokenEstimate.tokens(in: call.promptText)
+        let promptTokens = relay.promptTokens ?? TokenEstimate.tokens(utf8Count: call.promptUTF8Count)
         let decision = (relay.gate as? PolicyStreamGate)?.decision?.record
         meter.update {
             if let decision { $0.outputDecision = decision }
@@ -174,7 +174,10 @@ struct Forwarder: Sendable {
 /// (the rule of thumb OpenAI documents), rounded up. Stated as an estimate on the record.
 public enum TokenEstimate {
     public static func tokens(in text: String) -> Int {
-        let n = text.utf8.count
-        return n == 0 ? 0 : (n + 3) / 4
+        tokens(utf8Count: text.utf8.count)
+    }
+
+    public static func tokens(utf8Count n: Int) -> Int {
+        n == 0 ? 0 : (n + 3) / 4
     }
 }
