@@ -32,7 +32,7 @@ let package = Package(
         // The content classifier: normalization, features, model, training. Pure, no I/O beyond model files.
         .target(
             name: "Classifier",
-            dependencies: ["WardenCore", "CZlib"]
+            dependencies: ["WardenCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // System zlib, for reading and writing gzip streams (datasets, corpora).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

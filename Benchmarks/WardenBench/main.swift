@@ -28,6 +28,10 @@ struct DesignOptions: ParsableArguments {
     @Option var anyBlend: Double = TrainOptions().anyBlend
     @Option var anyNegativeMinLabels: Int = TrainOptions().anyNegativeMinLabels
     @Option var name: String = "warden-fast-1"
+    @Option(help: "Embedding cache (precise tier): rows found in it get their sentence embedding.") var embeddings: String?
+    @Option(help: "Scale of the embedding inputs (0: n-grams only).") var denseScale: Float = 0
+    @Option(help: "Precise-tier sample: rows per source (0: all rows).") var perSource: Int = 0
+    @Flag(help: "With --per-source: train on all rows, test on the sample.") var trainOnAll = false
 
     var options: TrainOptions {
         var o = TrainOptions()
@@ -48,6 +52,7 @@ struct DesignOptions: ParsableArguments {
         o.threads = threads
         o.anyBlend = anyBlend
         o.anyNegativeMinLabels = anyNegativeMinLabels
+        o.denseScale = denseScale
         return o
     }
 }
@@ -84,8 +89,14 @@ struct Loso: ParsableCommand {
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
                                                    identityAugmentation: !design.noIdentityAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
+        if let path = design.embeddings, let table = try EmbeddingTable.load(path: path) {
+            TrainingDriver.stderr("embeddings: \(data.attach(table)) of \(rows.count) rows from \(path)")
+        }
+        let sample = design.perSource > 0 ? SourceSample(rows: rows, perSource: design.perSource) : nil
+        if let sample { TrainingDriver.stderr("sample: \(sample.sampled.count) rows + \(sample.rarePositives.count) rare positives") }
         let t0 = ContinuousClock.now
-        let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only)) { TrainingDriver.stderr($0) }
+        let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only), sample: sample,
+                                      trainOnSample: !design.trainOnAll) { TrainingDriver.stderr($0) }
         print(r.markdown(title: title + " — " + TrainingDriver.describe(o)))
         print(String(format: "LOSO mean any-category AUPRC: %.4f (any head %.4f) in %@", r.meanAnyAUPRC, r.meanAnyHeadAUPRC,
                      "\(ContinuousClock.now - t0)"))

@@ -119,8 +119,9 @@ public final class ContentClassifier: TextClassifying, Sendable {
     }
 
     /// Calibrated scores of the 8 categories (index order) and the `any` head, for one window.
-    func windowScores(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache? = nil) -> (scores: [Double], any: Double) {
-        let z = cache.map { weights.logits(hasher.features(of: text, tokens: tokens, cache: $0)) } ?? logits(text, tokens: tokens)
+    func windowScores(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache? = nil,
+                      extraLogits: SIMD8<Float> = .zero) -> (scores: [Double], any: Double) {
+        let z = extraLogits + (cache.map { weights.logits(hasher.features(of: text, tokens: tokens, cache: $0)) } ?? logits(text, tokens: tokens))
         var s = [Double](repeating: 0, count: ModerationCategory.allCases.count)
         s[0] = calibrator.probability(z, Head.sexual.rawValue)
         s[2] = calibrator.probability(z, Head.hate.rawValue)
@@ -141,14 +142,16 @@ public final class ContentClassifier: TextClassifying, Sendable {
         scores(normalized: TextNormalizer.normalize(text))
     }
 
-    public func scores(normalized: NormalizedText) -> (categories: [Double], any: Double) {
+    /// `extraLogits` are added to every window's raw logits: the precise tier's dense part, computed
+    /// once per text from its sentence embedding.
+    public func scores(normalized: NormalizedText, extraLogits: SIMD8<Float> = .zero) -> (categories: [Double], any: Double) {
         var best = [Double](repeating: 0, count: ModerationCategory.allCases.count)
         var bestAny = 0.0
         let ws = windows(normalized)
         // Overlapping windows share tokens: hash each token's n-grams once for all of them.
         let cache = ws.count > 1 ? hasher.tokenCache(of: normalized) : nil
         for w in ws {
-            let (s, a) = windowScores(normalized, tokens: w, cache: cache)
+            let (s, a) = windowScores(normalized, tokens: w, cache: cache, extraLogits: extraLogits)
             for i in 0..<best.count where s[i] > best[i] { best[i] = s[i] }
             bestAny = max(bestAny, a)
         }
@@ -156,7 +159,11 @@ public final class ContentClassifier: TextClassifying, Sendable {
     }
 
     public func moderate(_ text: String) -> ModerationResult {
-        let s = scores(text).categories
+        result(scores: scores(text).categories)
+    }
+
+    /// The moderation result for category scores in index order, flagged at this model's thresholds.
+    public func result(scores s: [Double]) -> ModerationResult {
         var scores: [ModerationCategory: Double] = [:]
         var flags: [ModerationCategory: Bool] = [:]
         scores.reserveCapacity(8)

@@ -44,9 +44,18 @@ func fmt(_ v: Double?) -> String {
 
 public enum LeaveOneSourceOut {
     /// Trains one model per held-out source on the train split of every other source, calibrates
-    /// on their dev split, and scores every row of the held-out source.
+    /// on their dev split, and scores every row of the held-out source. With a `sample`, training and
+    /// calibration use only its rows and each held-out source is scored on its label-blind sample
+    /// (with embeddings, when the design uses them), so designs with and without the encoder are
+    /// compared on the same rows.
     public static func run(_ data: FeaturizedData, options: TrainOptions, only: Set<String>? = nil,
+                           sample: SourceSample? = nil, trainOnSample: Bool = true,
                            log: (@Sendable (String) -> Void)? = nil) -> LOSOResult {
+        // With a sample, rows without an embedding are left out whatever the design, so every
+        // design sees the same rows.
+        let usable = data.rows.indices.map { sample == nil || data.denseDim == 0 || data.hasDense[$0] }
+        let inTraining = data.rows.indices.map { !trainOnSample || ((sample?.contains($0) ?? true) && usable[$0]) }
+        let inTest = data.rows.indices.map { (sample?.sampled.contains($0) ?? true) && usable[$0] }
         let held = data.sources.enumerated().filter { only == nil || only!.contains($0.element) }
         let results = LockedBox([LOSOFold?](repeating: nil, count: held.count))
         let queue = DispatchQueue(label: "loso", attributes: .concurrent)
@@ -57,11 +66,11 @@ public enum LeaveOneSourceOut {
             queue.async(group: group) {
                 defer { sem.signal() }
                 let start = ContinuousClock.now
-                var w = Trainer.train(data, options: options, include: { data.sourceOf[$0] != sIndex && !data.rows[$0].isDev })
+                var w = Trainer.train(data, options: options, include: { data.sourceOf[$0] != sIndex && !data.rows[$0].isDev && inTraining[$0] })
                 w.roundToHalf()
-                let calRows = data.rows.indices.filter { data.sourceOf[$0] != sIndex && data.rows[$0].isDev }
+                let calRows = data.rows.indices.filter { data.sourceOf[$0] != sIndex && data.rows[$0].isDev && inTraining[$0] }
                 let (calib, _) = Trainer.calibrate(data, weights: w, rows: calRows, anyBlend: options.anyBlend)
-                let testRows = data.rows.indices.filter { data.sourceOf[$0] == sIndex }
+                let testRows = data.rows.indices.filter { data.sourceOf[$0] == sIndex && inTest[$0] }
                 var anyS: [Double] = [], anyH: [Double] = [], anyY: [Bool] = []
                 var catS = [[Double]](repeating: [], count: headSlots), catY = [[Bool]](repeating: [], count: headSlots)
                 for r in testRows {

@@ -38,11 +38,16 @@ public struct Platt: Codable, Sendable, Equatable {
     @inline(__always) public func apply(_ z: Float) -> Double { 1 / (1 + exp(-(a * Double(z) + b))) }
 }
 
-/// Weights of the linear heads: `buckets × 8` interleaved floats plus 8 biases.
+/// Weights of the linear heads: `buckets × 8` interleaved floats plus 8 biases, and for the precise
+/// tier `denseDim × 8` interleaved weights over a sentence embedding.
 public struct LinearWeights: Sendable, Equatable {
     public var buckets: Int
     /// `buckets * headSlots` weights, then `headSlots` biases.
     public var storage: [Float]
+    /// Dimension of the dense input (0: n-grams only, the fast tier).
+    public var denseDim: Int = 0
+    /// `denseDim * headSlots` weights over the embedding, interleaved like `storage`.
+    public var dense: [Float] = []
 
     public init(buckets: Int) {
         self.buckets = buckets
@@ -86,9 +91,33 @@ public struct LinearWeights: Sendable, Equatable {
         }
     }
 
+    /// Adds a zero dense part of `dim` inputs.
+    public mutating func addDense(dim: Int) {
+        denseDim = dim
+        dense = [Float](repeating: 0, count: dim * headSlots)
+    }
+
+    /// Raw logits of the dense part for one embedding (zero without a dense part).
+    @inline(__always)
+    public func denseLogits(_ e: UnsafePointer<Float>) -> SIMD8<Float> {
+        guard denseDim > 0 else { return .zero }
+        return dense.withUnsafeBufferPointer { w in
+            let raw = UnsafeRawPointer(w.baseAddress!)
+            var acc = SIMD8<Float>()
+            for d in 0..<denseDim { acc += e[d] * raw.loadUnaligned(fromByteOffset: d &* 32, as: SIMD8<Float>.self) }
+            return acc
+        }
+    }
+
+    public func denseLogits(_ e: [Float]) -> SIMD8<Float> {
+        precondition(e.count == denseDim, "embedding of \(e.count) values for a dense part of \(denseDim)")
+        return e.withUnsafeBufferPointer { denseLogits($0.baseAddress!) }
+    }
+
     /// Rounds every weight through IEEE half precision (what the model file stores).
     public mutating func roundToHalf() {
         for i in 0..<storage.count { storage[i] = Half.toFloat(Half.fromFloat(storage[i])) }
+        for i in 0..<dense.count { dense[i] = Half.toFloat(Half.fromFloat(dense[i])) }
     }
 }
 

@@ -20,6 +20,11 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var windowStride: Int
     /// Free-form provenance: seed, epochs, data files, design name, date.
     public var training: [String: String]
+    /// Precise tier: the sentence encoder whose embedding the dense weights read (nil: fast tier),
+    /// its dimension, and the most word pieces it is given per text.
+    public var encoder: String?
+    public var denseDim: Int?
+    public var encoderMaxTokens: Int?
 
     public init(name: String, features: FeatureConfig, heads: [String] = Head.allCases.map(\.name),
                 calibration: [String: Platt] = [:], thresholds: [String: Double] = [:],
@@ -53,9 +58,13 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable {
 /// | 16+H | 8 | weight count N = (2^bucketsLog2 + 1) × 8 |
 /// | 24+H | 2N | weights as IEEE half floats: bucket-major, 8 head slots per bucket, then 8 biases |
 /// | 24+H+2N | 4 | CRC-32 (zlib) of every byte before it |
+///
+/// Version 2 (the precise tier, `denseDim` D in the header) has, before the CRC, an 8-byte count
+/// M = D × 8 and M half floats: the dense weights over the sentence embedding, 8 slots per input.
 public enum ModelFile {
     public static let magic: [UInt8] = Array("WRDNCLF".utf8) + [0]
     public static let formatVersion: UInt32 = 1
+    public static let denseFormatVersion: UInt32 = 2
 
     public static func encode(header: ModelHeader, weights: LinearWeights) throws -> Data {
         let enc = JSONEncoder()
@@ -64,19 +73,43 @@ public enum ModelFile {
         var out = [UInt8]()
         out.reserveCapacity(28 + json.count + weights.storage.count * 2)
         out += magic
-        append32(&out, formatVersion)
+        append32(&out, weights.denseDim > 0 ? denseFormatVersion : formatVersion)
         append32(&out, UInt32(json.count))
         out += json
-        let n = UInt64(weights.storage.count)
+        appendHalves(&out, weights.storage)
+        if weights.denseDim > 0 { appendHalves(&out, weights.dense) }
+        let crc = out.withUnsafeBufferPointer { crc32Of($0) }
+        append32(&out, crc)
+        return Data(out)
+    }
+
+    static func appendHalves(_ out: inout [UInt8], _ values: [Float]) {
+        let n = UInt64(values.count)
         for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(k)))) }
-        for w in weights.storage {
+        for w in values {
             let h = Half.fromFloat(w)
             out.append(UInt8(truncatingIfNeeded: h))
             out.append(UInt8(truncatingIfNeeded: h >> 8))
         }
-        let crc = out.withUnsafeBufferPointer { crc32Of($0) }
-        append32(&out, crc)
-        return Data(out)
+    }
+
+    static func read64(_ b: [UInt8], _ at: Int) -> Int {
+        var n = 0
+        for k in 0..<8 { n |= Int(b[at + k]) << (8 * k) }
+        return n
+    }
+
+    static func readHalves(_ b: [UInt8], at base: Int, count n: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: n)
+        b.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { s in
+                for i in 0..<n {
+                    let lo = UInt16(b[base + 2 * i]), hi = UInt16(b[base + 2 * i + 1])
+                    s[i] = Half.toFloat(lo | (hi << 8))
+                }
+            }
+        }
+        return out
     }
 
     public static func decode(_ data: Data, path: String) throws -> (ModelHeader, LinearWeights) {
@@ -85,13 +118,22 @@ public enum ModelFile {
         guard bytes.count >= 28 else { throw fail("too short (\(bytes.count) bytes): truncated or not a Warden model") }
         guard Array(bytes[0..<8]) == magic else { throw fail("bad magic: not a Warden classifier model") }
         let version = read32(bytes, 8)
-        guard version == formatVersion else { throw fail("unsupported format version \(version) (expected \(formatVersion))") }
+        guard version == formatVersion || version == denseFormatVersion else {
+            throw fail("unsupported format version \(version) (expected \(formatVersion) or \(denseFormatVersion))")
+        }
         let h = Int(read32(bytes, 12))
         guard h > 0, 16 + h + 12 <= bytes.count else { throw fail("header length \(h) exceeds file size \(bytes.count): truncated") }
-        var n = 0
-        for k in 0..<8 { n |= Int(bytes[16 + h + k]) << (8 * k) }
-        let expected = 16 + h + 8 + 2 * n + 4
-        guard n >= 0, n < (1 << 31), expected == bytes.count else {
+        let n = read64(bytes, 16 + h)
+        guard n >= 0, n < (1 << 31) else { throw fail("weight count \(n) is corrupt") }
+        var m = 0
+        if version == denseFormatVersion {
+            let at = 16 + h + 8 + 2 * n
+            guard at + 8 + 4 <= bytes.count else { throw fail("truncated before the dense weights") }
+            m = read64(bytes, at)
+            guard m >= 0, m < (1 << 31) else { throw fail("dense weight count \(m) is corrupt") }
+        }
+        let expected = 16 + h + 8 + 2 * n + (version == denseFormatVersion ? 8 + 2 * m : 0) + 4
+        guard expected == bytes.count else {
             throw fail("size mismatch: \(bytes.count) bytes, expected \(expected) for \(n) weights (truncated or corrupt)")
         }
         let stored = read32(bytes, bytes.count - 4)
@@ -106,18 +148,20 @@ public enum ModelFile {
         let buckets = 1 << header.features.bucketsLog2
         guard n == (buckets + 1) * headSlots else { throw fail("weight count \(n) does not match \(buckets) buckets") }
         guard header.windowChars > 0, header.windowStride > 0 else { throw fail("window sizes must be positive") }
-        var storage = [Float](repeating: 0, count: n)
-        let base = 16 + h + 8
-        bytes.withUnsafeBufferPointer { b in
-            storage.withUnsafeMutableBufferPointer { s in
-                for i in 0..<n {
-                    let lo = UInt16(b[base + 2 * i]), hi = UInt16(b[base + 2 * i + 1])
-                    s[i] = Half.toFloat(lo | (hi << 8))
-                }
-            }
-        }
+        let storage = readHalves(bytes, at: 16 + h + 8, count: n)
         if storage.contains(where: { !$0.isFinite }) { throw fail("weights contain NaN or infinity") }
-        return (header, LinearWeights(buckets: buckets, storage: storage))
+        var weights = LinearWeights(buckets: buckets, storage: storage)
+        if version == denseFormatVersion {
+            guard let d = header.denseDim, d > 0, m == d * headSlots, header.encoder != nil else {
+                throw fail("dense weight count \(m) does not match the header's encoder dimension \(header.denseDim ?? 0)")
+            }
+            weights.denseDim = d
+            weights.dense = readHalves(bytes, at: 16 + h + 8 + 2 * n + 8, count: m)
+            if weights.dense.contains(where: { !$0.isFinite }) { throw fail("dense weights contain NaN or infinity") }
+        } else if header.denseDim != nil {
+            throw fail("the header names an encoder but the file has no dense weights (format version 1)")
+        }
+        return (header, weights)
     }
 
     static func crc32Of(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {

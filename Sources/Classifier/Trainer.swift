@@ -26,6 +26,12 @@ public struct TrainOptions: Sendable {
     public var windowStride = 750
     /// Worker threads for featurization and leave-one-source-out folds.
     public var threads = 2
+    /// Precise tier: scale of the sentence-embedding inputs joined to the n-grams during training
+    /// (0 = n-grams only, the fast tier). Folded into the weights afterwards.
+    public var denseScale: Float = 0
+    /// The encoder the dense weights were trained on, and the word pieces it reads per text.
+    public var encoderName = "all-MiniLM-L6-v2"
+    public var encoderMaxTokens = 128
 
     public init() {}
 }
@@ -45,6 +51,10 @@ public final class FeaturizedData: @unchecked Sendable {
     var segments: [(Int, Int)] = []
     var trainSegment: [Int] = []
     var evalSegments: [Range<Int>] = []
+    /// Sentence embeddings per row, `denseDim` floats each (zeros where `hasDense` is false).
+    public private(set) var denseDim = 0
+    private(set) var dense: [Float] = []
+    public private(set) var hasDense: [Bool] = []
 
     public init(rows: [LabeledRow], features: FeatureConfig, windowChars: Int, windowStride: Int, threads: Int = 2) {
         self.rows = rows
@@ -126,6 +136,27 @@ public final class FeaturizedData: @unchecked Sendable {
         valPtr.deallocate()
     }
 
+    /// Attaches the embeddings `table` has for the rows; returns how many rows got one.
+    @discardableResult
+    public func attach(_ table: EmbeddingTable) -> Int {
+        denseDim = table.dimension
+        dense = [Float](repeating: 0, count: rows.count * denseDim)
+        hasDense = [Bool](repeating: false, count: rows.count)
+        var n = 0
+        for (r, row) in rows.enumerated() {
+            guard let e = table[TextKey(row.text)] else { continue }
+            dense.replaceSubrange((r * denseDim)..<((r + 1) * denseDim), with: e)
+            hasDense[r] = true
+            n += 1
+        }
+        return n
+    }
+
+    /// Calls `body` with row `r`'s embedding.
+    @inline(__always) public func withDense<T>(_ r: Int, _ body: (UnsafePointer<Float>) -> T) -> T {
+        dense.withUnsafeBufferPointer { body($0.baseAddress! + r * denseDim) }
+    }
+
     /// Total stored feature entries.
     public var entryCount: Int { segments.last.map { $0.0 + $0.1 } ?? 0 }
 
@@ -173,7 +204,9 @@ public enum Trainer {
                              progress: ((Int, Int) -> Void)? = nil) -> LinearWeights {
         let buckets = 1 << options.features.bucketsLog2
         var weights = LinearWeights(buckets: buckets)
-        let rowIDs = data.rows.indices.filter(include)
+        let useDense = options.denseScale > 0 && data.denseDim > 0
+        if useDense { weights.addDense(dim: data.denseDim) }
+        let rowIDs = data.rows.indices.filter { include($0) && (!useDense || data.hasDense[$0]) }
         guard !rowIDs.isEmpty else { return weights }
 
         // Per (source, slot, class) counts → per-row weights.
@@ -226,6 +259,9 @@ public enum Trainer {
         }
 
         var accum = [Float](repeating: 0, count: weights.storage.count)
+        var denseAccum = [Float](repeating: 0, count: weights.dense.count)
+        var denseW = weights.dense
+        let scale = options.denseScale
         var rng = SplitMix64(seed: options.seed)
         var order = Array(0..<rowIDs.count)
         let lr = options.learningRate
@@ -246,10 +282,24 @@ public enum Trainer {
                         for f in 0..<n {
                             z += val[f] * wRaw.loadUnaligned(fromByteOffset: Int(idx[f]) &* 32, as: SIMD8<Float>.self)
                         }
+                        if useDense {
+                            data.withDense(r) { e in
+                                denseW.withUnsafeBufferPointer { dw in
+                                    let raw = UnsafeRawPointer(dw.baseAddress!)
+                                    for d in 0..<data.denseDim {
+                                        z += (scale * e[d]) * raw.loadUnaligned(fromByteOffset: d &* 32, as: SIMD8<Float>.self)
+                                    }
+                                }
+                            }
+                        }
                         var p = SIMD8<Float>()
                         for h in 0..<headSlots { p[h] = 1 / (1 + expf(-z[h])) }
                         let g = sw * (p - targets[k])
                         let mask = SIMD8<Float>(repeating: 1).replacing(with: 0, where: sw .== 0)
+                        if useDense {
+                            Self.denseStep(data, row: r, scale: scale, g: g, mask: mask, lr: lr, l2: l2,
+                                           weights: &denseW, accum: &denseAccum)
+                        }
                         for f in 0..<n {
                             let off = Int(idx[f]) &* 32
                             let w = wRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
@@ -271,7 +321,30 @@ public enum Trainer {
             }
             progress?(epoch + 1, options.epochs)
         }
+        // Fold the input scale into the dense weights: scoring uses the embedding as it is.
+        weights.dense = denseW.map { $0 * scale }
         return weights
+    }
+
+    /// One AdaGrad step of the dense part for row `r` (gradient `g` per slot).
+    @inline(__always)
+    static func denseStep(_ data: FeaturizedData, row r: Int, scale: Float, g: SIMD8<Float>, mask: SIMD8<Float>,
+                          lr: Float, l2: Float, weights: inout [Float], accum: inout [Float]) {
+        data.withDense(r) { e in
+            weights.withUnsafeMutableBytes { wRaw in
+                accum.withUnsafeMutableBytes { gRaw in
+                    for d in 0..<data.denseDim {
+                        let off = d &* 32
+                        let w = wRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
+                        let grad = g * (scale * e[d]) + (l2 * mask) * w
+                        var acc = gRaw.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
+                        acc += grad * grad
+                        gRaw.storeBytes(of: acc, toByteOffset: off, as: SIMD8<Float>.self)
+                        wRaw.storeBytes(of: w - lr * grad / (acc.squareRoot() + 1e-8), toByteOffset: off, as: SIMD8<Float>.self)
+                    }
+                }
+            }
+        }
     }
 
     /// Max over windows of each slot's raw logit for row `r`.
@@ -281,6 +354,7 @@ public enum Trainer {
             let (idx, val, n) = data.vector(seg)
             best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
         }
+        if w.denseDim > 0, data.hasDense[r] { best += data.withDense(r) { w.denseLogits($0) } }
         return best
     }
 
@@ -332,10 +406,14 @@ public enum Trainer {
     }
 
     /// Full training run: train on `split == train`, calibrate and choose thresholds on dev.
-    public static func fit(_ data: FeaturizedData, options: TrainOptions, progress: ((Int, Int) -> Void)? = nil) -> ContentClassifier {
-        var w = train(data, options: options, include: { !data.rows[$0].isDev }, progress: progress)
+    /// `include` limits the rows used (the precise tier's sample); with embeddings in the design,
+    /// rows without one are left out.
+    public static func fit(_ data: FeaturizedData, options: TrainOptions, include: (Int) -> Bool = { _ in true },
+                           progress: ((Int, Int) -> Void)? = nil) -> ContentClassifier {
+        var w = train(data, options: options, include: { !data.rows[$0].isDev && include($0) }, progress: progress)
         w.roundToHalf()
-        let dev = data.rows.indices.filter { data.rows[$0].isDev }
+        let dense = w.denseDim > 0
+        let dev = data.rows.indices.filter { data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }
         let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend)
         var calib: [String: Platt] = [:], final: [String: Platt] = [:]
         for h in Head.allCases { calib[h.name] = cal.stage1[h.rawValue]; final[h.name] = cal.stage2[h.rawValue] }
@@ -347,17 +425,24 @@ public enum Trainer {
                 "learningRate": String(options.learningRate), "l2": String(options.l2),
                 "sourceCap": String(options.sourceCap), "positiveShare": String(options.positiveShare),
                 "sources": data.sources.joined(separator: ","),
-                "trainRows": String(data.rows.count - dev.count), "devRows": String(dev.count),
+                "trainRows": String(data.rows.indices.filter { !data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }.count), "devRows": String(dev.count),
                 "loss": "masked logistic, AdaGrad",
             ])
         if options.anyBlend > 0 { header.anyBlend = options.anyBlend; header.finalCalibration = final }
+        if dense {
+            header.encoder = options.encoderName
+            header.denseDim = w.denseDim
+            header.encoderMaxTokens = options.encoderMaxTokens
+            header.training["denseScale"] = String(options.denseScale)
+        }
         return ContentClassifier(header: header, weights: w)
     }
 
     /// Per-category and any-category metrics of `classifier` on `rows` (scored through the real
     /// `ContentClassifier.scores` path, windows and rules included).
-    public static func evaluate(_ classifier: ContentClassifier, rows: [LabeledRow]) -> [HeadReport] {
-        let scored = rows.map { classifier.scores($0.text) }
+    public static func evaluate(_ classifier: ContentClassifier, rows: [LabeledRow],
+                                scored given: [(categories: [Double], any: Double)]? = nil) -> [HeadReport] {
+        let scored = given ?? rows.map { classifier.scores($0.text) }
         var out: [HeadReport] = []
         let thr = classifier.thresholds
         for cat in ModerationCategory.allCases {

@@ -42,14 +42,22 @@ public enum TrainingDriver {
 
     /// Trains on split == train, calibrates on dev, returns the classifier and a Markdown report of
     /// dev metrics (through the real scoring path).
-    public static func train(_ data: FeaturizedData, options: TrainOptions, log: @escaping (String) -> Void = stderr) -> (ContentClassifier, String) {
+    public static func train(_ data: FeaturizedData, options: TrainOptions, include: (Int) -> Bool = { _ in true },
+                             log: @escaping (String) -> Void = stderr) -> (ContentClassifier, String) {
         let t0 = ContinuousClock.now
-        let clf = Trainer.fit(data, options: options) { e, n in
+        let clf = Trainer.fit(data, options: options, include: include) { e, n in
             log("train: epoch \(e)/\(n) [" + String(repeating: "#", count: e * 20 / n) + String(repeating: ".", count: 20 - e * 20 / n) + "] \(ContinuousClock.now - t0)")
         }
         log("trained in \(ContinuousClock.now - t0)")
-        let dev = data.rows.filter(\.isDev)
-        let report = Trainer.evaluate(clf, rows: dev)
+        let dense = clf.weights.denseDim > 0
+        let devIDs = data.rows.indices.filter { data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }
+        let dev = devIDs.map { data.rows[$0] }
+        // Through the real scoring path: windows and rules, plus the embedding's logits for the precise tier.
+        let scored = devIDs.map { r in
+            dense ? data.withDense(r) { clf.scores(normalized: TextNormalizer.normalize(data.rows[r].text), extraLogits: clf.weights.denseLogits($0)) }
+                  : clf.scores(data.rows[r].text)
+        }
+        let report = Trainer.evaluate(clf, rows: dev, scored: scored)
         return (clf, devMarkdown(report, rows: dev.count))
     }
 
@@ -66,8 +74,41 @@ public enum TrainingDriver {
         return s
     }
 
+    /// Embeds the rows in `needed` that `table` lacks, in batches of similar length, saving the
+    /// table every `saveEvery` texts (an interrupted run resumes where it stopped).
+    public static func embedMissing(rows: [LabeledRow], needed: [Int], encoder: any SentenceEmbedding, maxTokens: Int,
+                                    table: inout EmbeddingTable, cachePath: String, batch: Int = 64, saveEvery: Int = 4096,
+                                    log: (String) -> Void = stderr) throws {
+        var seen = Set<TextKey>()
+        var todo: [(TextKey, String)] = []
+        for r in needed {
+            let key = TextKey(rows[r].text)
+            if !table.contains(key), seen.insert(key).inserted { todo.append((key, rows[r].text)) }
+        }
+        log("embeddings: \(table.count) cached, \(todo.count) to compute with the encoder (≤ \(maxTokens) word pieces each)")
+        guard !todo.isEmpty else { return }
+        todo.sort { $0.1.utf8.count < $1.1.utf8.count }
+        let t0 = ContinuousClock.now
+        var sinceSave = 0
+        for start in stride(from: 0, to: todo.count, by: batch) {
+            let part = todo[start..<min(todo.count, start + batch)]
+            let vectors = encoder.embed(part.map(\.1), maxTokens: maxTokens)
+            for (item, v) in zip(part, vectors) { table[item.0] = v }
+            sinceSave += part.count
+            let done = start + part.count
+            if sinceSave >= saveEvery || done == todo.count {
+                try table.save(path: cachePath)
+                sinceSave = 0
+                let secs = Double((ContinuousClock.now - t0).components.seconds) + 1e-9
+                log(String(format: "embeddings: %d/%d [%@] %.0f texts/s", done, todo.count,
+                           String(repeating: "#", count: done * 20 / todo.count) + String(repeating: ".", count: 20 - done * 20 / todo.count),
+                           Double(done) / secs))
+            }
+        }
+    }
+
     public static func describe(_ o: TrainOptions) -> String {
         let f = o.features
-        return "buckets 2^\(f.bucketsLog2), words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight)), chars \(f.charMin)-\(f.charMax) (w \(f.charWeight)), epochs \(o.epochs), lr \(o.learningRate), l2 \(o.l2), source cap \(Int(o.sourceCap)), positive share \(o.positiveShare), any head \(o.trainAnyHead), any blend \(o.anyBlend), any-negative min labels \(o.anyNegativeMinLabels), seed \(o.seed)"
+        return "buckets 2^\(f.bucketsLog2), words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight)), chars \(f.charMin)-\(f.charMax) (w \(f.charWeight)), epochs \(o.epochs), lr \(o.learningRate), l2 \(o.l2), source cap \(Int(o.sourceCap)), positive share \(o.positiveShare), any head \(o.trainAnyHead), any blend \(o.anyBlend), any-negative min labels \(o.anyNegativeMinLabels), seed \(o.seed)" + (o.denseScale > 0 ? ", embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces) × \(o.denseScale)" : "")
     }
 }

@@ -2,11 +2,13 @@ import ArgumentParser
 import Classifier
 import Foundation
 
-/// `warden train`: train the fast-tier classifier from labeled JSONL(.gz) files.
+/// `warden train`: train the fast-tier classifier, or with `--precise` the precise tier (n-grams
+/// joined with MiniLM sentence embeddings), from labeled JSONL(.gz) files.
 ///
 /// ```
 /// warden train --data ../shared/datasets/*.jsonl.gz --out Models/warden-fast.bin --seed 42
 /// warden train --data ../shared/datasets/*.jsonl.gz --loso      # leave-one-source-out table first
+/// warden train --precise --data ../shared/datasets/*.jsonl.gz --out Models/warden-precise.bin
 /// ```
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +23,7 @@ struct TrainCommand: ParsableCommand {
     var extraLabels: [String] = []
 
     @Option(help: "Where to write the model.")
-    var out: String = "Models/warden-fast.bin"
+    var out: String?
 
     @Option(help: "Random seed (training is deterministic for a seed).")
     var seed: UInt64 = 42
@@ -44,27 +46,59 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Only print the leave-one-source-out table; do not train or write a model.")
     var losoOnly = false
 
+    @Flag(help: "Train the precise tier: n-grams joined with the sentence encoder's embeddings (needs the encoder, `make encoder`).")
+    var precise = false
+
+    @Option(help: "Precise tier: directory of the encoder (model.safetensors, vocab.txt); default $WARDEN_ENCODER_DIR or ./var/encoder.")
+    var encoder: String?
+
+    @Option(help: "Precise tier: embedding cache file (computed once per text, reused by later runs).")
+    var embeddingCache: String = "var/cache/embeddings.bin"
+
+    @Option(help: "Precise tier: rows per source it is trained on (a label-blind sample), plus every rare-category positive.")
+    var perSource: Int = PreciseTraining.defaultPerSource
+
+    @Option(help: "Precise tier: scale of the embedding inputs beside the n-grams.")
+    var denseScale: Float = PreciseTraining.defaultDenseScale
+
     func run() throws {
         var o = TrainOptions()
         o.seed = seed
         o.epochs = epochs
         o.name = name
         o.threads = threads
+        if precise {
+            o.denseScale = denseScale
+            if name == TrainOptions().name { o.name = PreciseTraining.defaultName }
+        }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
                                                identityAugmentation: !noIdentityAugmentation)
         guard rows.contains(where: { !$0.isDev }) else { throw ValidationError("no rows with split == train in the data files") }
         let features = TrainingDriver.featurize(rows, options: o)
+        var sample: SourceSample?
+        if precise {
+            let s = SourceSample(rows: rows, perSource: perSource)
+            sample = s
+            TrainingDriver.stderr("precise tier: \(s.sampled.count) sampled rows (≤ \(perSource) per source) + \(s.rarePositives.count) rare-category positives")
+            var table = try EmbeddingTable.load(path: embeddingCache) ?? EmbeddingTable(dimension: 384)
+            let needed = rows.indices.filter { s.contains($0) }
+            let enc = try loadSentenceEncoder(encoder)
+            try TrainingDriver.embedMissing(rows: rows, needed: needed, encoder: enc, maxTokens: o.encoderMaxTokens,
+                                            table: &table, cachePath: embeddingCache)
+            TrainingDriver.stderr("embeddings attached to \(features.attach(table)) rows")
+        }
         if loso || losoOnly {
-            let r = LeaveOneSourceOut.run(features, options: o) { TrainingDriver.stderr($0) }
+            let r = LeaveOneSourceOut.run(features, options: o, sample: sample) { TrainingDriver.stderr($0) }
             print(r.markdown(title: "leave-one-source-out — " + TrainingDriver.describe(o)))
             print(String(format: "LOSO mean any-category AUPRC over sources with both classes: %.4f\n", r.meanAnyAUPRC))
             if losoOnly { return }
         }
-        let (clf, report) = TrainingDriver.train(features, options: o)
+        let (clf, report) = TrainingDriver.train(features, options: o, include: { sample?.contains($0) ?? true })
         print("Dev metrics of \(clf.modelName):\n")
         print(report)
-        try clf.write(to: URL(fileURLWithPath: out))
-        TrainingDriver.stderr("wrote \(out)")
+        let path = out ?? (precise ? "Models/warden-precise.bin" : "Models/warden-fast.bin")
+        try clf.write(to: URL(fileURLWithPath: path))
+        TrainingDriver.stderr("wrote \(path)")
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+import WardenCore
+
+/// A sentence encoder as the precise tier sees it: texts in, one embedding per text out.
+/// `SentenceEncoder.MiniLMEncoder` conforms (see the `warden` target's wiring); tests use doubles.
+public protocol SentenceEmbedding: Sendable {
+    var dimension: Int { get }
+    /// One embedding per text, in order. `maxTokens` bounds the word pieces read per text.
+    func embed(_ texts: [String], maxTokens: Int) -> [[Float]]
+}
+
+/// Warden's precise tier: the fast tier's n-gram features joined with a sentence embedding
+/// (all-MiniLM-L6-v2), one set of calibrated heads over both. The n-gram part is scored per window
+/// as in the fast tier; the embedding's logits are added to every window.
+///
+/// ```swift
+/// let precise = try PreciseClassifier(model: .load(contentsOf: url), encoder: minilm)
+/// let r = precise.moderate("a text")
+/// ```
+public final class PreciseClassifier: TextClassifying, Sendable {
+    public let model: ContentClassifier
+    public let encoder: any SentenceEmbedding
+
+    public var modelName: String { model.modelName }
+    public var maxTokens: Int { model.header.encoderMaxTokens ?? 256 }
+
+    /// Throws `ModelFileError` when `model` has no dense part or its dimension differs from the encoder's.
+    public init(model: ContentClassifier, encoder: any SentenceEmbedding) throws {
+        guard model.weights.denseDim > 0 else {
+            throw ModelFileError(path: model.modelName, reason: "is a fast-tier model (no encoder weights); the precise tier needs a model trained with --precise")
+        }
+        guard model.weights.denseDim == encoder.dimension else {
+            throw ModelFileError(path: model.modelName, reason: "expects \(model.weights.denseDim)-dimensional embeddings, the encoder gives \(encoder.dimension)")
+        }
+        self.model = model
+        self.encoder = encoder
+    }
+
+    /// Scores of the 8 categories (index order) and the any head, for texts whose embeddings are given.
+    public func scores(_ text: String, embedding: [Float]) -> (categories: [Double], any: Double) {
+        model.scores(normalized: TextNormalizer.normalize(text), extraLogits: model.weights.denseLogits(embedding))
+    }
+
+    /// Scores many texts; the encoder embeds them as one batch.
+    public func scores(_ texts: [String]) -> [(categories: [Double], any: Double)] {
+        let embeddings = encoder.embed(texts, maxTokens: maxTokens)
+        return zip(texts, embeddings).map { scores($0, embedding: $1) }
+    }
+
+    public func moderate(_ text: String) -> ModerationResult { moderate([text])[0] }
+
+    public func moderate(_ texts: [String]) -> [ModerationResult] {
+        scores(texts).map { model.result(scores: $0.categories) }
+    }
+}
+
+/// When to ask the precise tier.
+public enum Escalation: String, Sendable, CaseIterable, Codable {
+    /// Fast tier only.
+    case never
+    /// The precise tier re-scores texts the fast tier puts in the uncertain band of any category.
+    case uncertain
+    /// Every text goes to the precise tier.
+    case always
+}
+
+/// The two tiers behind one `TextClassifying`: the fast tier scores every text; texts it scores
+/// within the uncertain band of a category's threshold (from `lower`× to `upper`× the threshold)
+/// are re-scored by the precise tier, whose result is returned.
+///
+/// ```swift
+/// let tiers = TieredClassifier(fast: fast, precise: precise, escalation: .uncertain)
+/// tiers.moderate("text")     // fast result, or the precise one when the fast tier is unsure
+/// ```
+public struct TieredClassifier: TextClassifying {
+    public let fast: ContentClassifier
+    public let precise: PreciseClassifier?
+    public let escalation: Escalation
+    public let lower: Double
+    public let upper: Double
+
+    public init(fast: ContentClassifier, precise: PreciseClassifier?, escalation: Escalation,
+                lower: Double = 0.5, upper: Double = 1.5) {
+        self.fast = fast
+        self.precise = precise
+        self.escalation = precise == nil ? .never : escalation
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public var modelName: String { escalation == .never ? fast.modelName : fast.modelName + "+" + (precise?.modelName ?? "") }
+
+    /// True when a category's fast score lies in [lower × threshold, upper × threshold).
+    public func isUncertain(_ scores: [Double]) -> Bool {
+        for (i, c) in ModerationCategory.allCases.enumerated() {
+            let t = fast.thresholds[c] ?? 0.5
+            if scores[i] >= lower * t && scores[i] < min(1, upper * t) { return true }
+        }
+        return false
+    }
+
+    public func moderate(_ text: String) -> ModerationResult {
+        moderate([text])[0]
+    }
+
+    public func moderate(_ texts: [String]) -> [ModerationResult] {
+        guard let precise, escalation != .never else { return texts.map(fast.moderate) }
+        if escalation == .always { return precise.moderate(texts) }
+        var out = texts.map { fast.scores($0).categories }
+        let unsure = out.indices.filter { isUncertain(out[$0]) }
+        if !unsure.isEmpty {
+            let rescored = precise.scores(unsure.map { texts[$0] })
+            for (k, i) in unsure.enumerated() { out[i] = rescored[k].categories }
+        }
+        return zip(out.indices, out).map { i, s in unsure.contains(i) ? precise.model.result(scores: s) : fast.result(scores: s) }
+    }
+}
+
+/// The precise tier's training defaults (the design chosen on the leave-one-source-out table; see
+/// `Models/MODEL_CARD.md`).
+public enum PreciseTraining {
+    public static let defaultName = "warden-precise-1"
+    public static let defaultPerSource = 2000
+    public static let defaultDenseScale: Float = 1
+}

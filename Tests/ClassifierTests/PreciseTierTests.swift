@@ -1,0 +1,206 @@
+import Foundation
+import Synchronization
+import Testing
+import WardenCore
+@testable import Classifier
+
+/// A stand-in encoder whose embedding knows synonyms the n-grams cannot: every word of a topic maps
+/// to the same dimension, including words that never occur in training. Counts the texts it embeds.
+final class TopicEmbedder: SentenceEmbedding {
+    static let topics: [[String]] = [
+        ["vermin", "parasites", "filth", "subhuman", "cockroaches", "rats"],
+        ["stab", "knife", "shot", "punch", "bleed", "strangle", "machete"],
+        ["festival", "museum", "bread", "weather", "picnic", "orchard"],
+    ]
+    let embedded = Mutex(0)
+    var dimension: Int { 4 }
+
+    func embed(_ texts: [String], maxTokens: Int) -> [[Float]] {
+        embedded.withLock { $0 += texts.count }
+        return texts.map { text in
+            var v = [Float](repeating: 0, count: 4)
+            let words = text.lowercased().split { !$0.isLetter }.map(String.init)
+            for w in words { if let t = Self.topics.firstIndex(where: { $0.contains(w) }) { v[t] += 1 } }
+            v[3] = 0.1
+            let n = (v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            return v.map { $0 / n }
+        }
+    }
+}
+
+func embeddingTable(for rows: [LabeledRow], embedder: TopicEmbedder) -> EmbeddingTable {
+    var table = EmbeddingTable(dimension: embedder.dimension)
+    for (r, e) in zip(rows, embedder.embed(rows.map(\.text), maxTokens: 128)) { table[TextKey(r.text)] = e }
+    return table
+}
+
+func preciseOptions() -> TrainOptions {
+    var o = smallOptions()
+    o.denseScale = 1
+    o.name = "test-precise"
+    return o
+}
+
+@Suite("Precise tier: embeddings joined to n-grams")
+struct PreciseTierTests {
+    @Test func textKeyIsTheSHA256Prefix() {
+        // sha256("hello") = 2cf24dba5fb0a30e 26e83b2ac5b9e29e 1b161e5c1fa7425e 73043362938b9824
+        let k = TextKey("hello")
+        #expect(k.high == 0x2cf2_4dba_5fb0_a30e)
+        #expect(k.low == 0x26e8_3b2a_c5b9_e29e)
+        #expect(TextKey("") != TextKey(" "))
+    }
+
+    @Test func embeddingTableRoundTripsAndRejectsBrokenFiles() throws {
+        var t = EmbeddingTable(dimension: 3)
+        t[TextKey("a")] = [0.5, -0.25, 1]
+        t[TextKey("b")] = [0.1, 0.2, 0.3]
+        t[TextKey("a")] = [0.5, -0.25, 0.75]      // replaced, not appended
+        #expect(t.count == 2)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emb-\(UUID().uuidString)/e.bin").path
+        try t.save(path: path)
+        let back = try #require(try EmbeddingTable.load(path: path))
+        #expect(back.count == 2)
+        #expect(back[TextKey("a")] == [0.5, -0.25, 0.75])
+        // Half precision: 0.1 comes back within 1e-4.
+        let b = try #require(back[TextKey("b")])
+        #expect(abs(b[0] - 0.1) < 1e-4 && abs(b[2] - 0.3) < 1e-3)
+        #expect(try EmbeddingTable.load(path: path + ".missing") == nil)
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes.removeLast(3)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(throws: ModelFileError.self) { try EmbeddingTable.load(path: path) }
+        do { _ = try EmbeddingTable.load(path: path) } catch { #expect("\(error)".contains(path) && "\(error)".contains("truncated")) }
+        try Data("not an embedding file".utf8).write(to: URL(fileURLWithPath: path))
+        do { _ = try EmbeddingTable.load(path: path); Issue.record("bad magic accepted") } catch { #expect("\(error)".contains("bad magic")) }
+    }
+
+    @Test func sourceSampleIsLabelBlindCappedAndKeepsRarePositives() {
+        var rows: [LabeledRow] = []
+        for i in 0..<50 {
+            var l = [Int8](repeating: -1, count: headSlots)
+            l[Head.hate.rawValue] = Int8(i % 2); l[Head.any.rawValue] = Int8(i % 2)
+            rows.append(LabeledRow(text: "big \(i)", labels: l, source: "big", isDev: false))
+        }
+        for i in 0..<5 {
+            var l = [Int8](repeating: -1, count: headSlots)
+            l[Head.sexual.rawValue] = 1; l[Head.any.rawValue] = 1
+            rows.append(LabeledRow(text: "rare \(i)", labels: l, source: "big", isDev: false))
+        }
+        rows.append(LabeledRow(text: "small", labels: [Int8](repeating: 0, count: headSlots), source: "small", isDev: true))
+        let s = SourceSample(rows: rows, perSource: 10)
+        #expect(s.sampled.filter { rows[$0].source == "big" }.count == 10)
+        #expect(s.sampled.contains(rows.count - 1))   // a small source is kept whole
+        // The sample is the 10 smallest keys of the source, whatever the labels.
+        let bigKeys = rows.indices.filter { rows[$0].source == "big" }.map { (TextKey(rows[$0].text), $0) }.sorted { $0.0 < $1.0 }
+        #expect(Set(bigKeys.prefix(10).map(\.1)) == s.sampled.filter { rows[$0].source == "big" })
+        // Every sexual positive is in the training set, sampled or added.
+        for i in 50..<55 { #expect(s.contains(i)) }
+        #expect(s.rarePositives.isDisjoint(with: s.sampled))
+        #expect(SourceSample(rows: rows, perSource: 10).sampled == s.sampled)
+    }
+
+    @Test func denseModelFileRoundTripsAndMismatchesFailLoudly() throws {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        #expect(data.attach(embeddingTable(for: rows, embedder: emb)) == rows.count)
+        let clf = Trainer.fit(data, options: preciseOptions())
+        #expect(clf.weights.denseDim == 4 && clf.header.denseDim == 4 && clf.header.encoder == "all-MiniLM-L6-v2")
+        let encoded = try ModelFile.encode(header: clf.header, weights: clf.weights)
+        #expect(encoded[8] == 2)   // format version 2
+        let (h, w) = try ModelFile.decode(encoded, path: "p.bin")
+        #expect(h == clf.header && w == clf.weights)
+
+        // A header that promises 5 dimensions over 4 × 8 dense weights is refused.
+        var bad = clf.header
+        bad.denseDim = 5
+        let mismatched = try ModelFile.encode(header: bad, weights: clf.weights)
+        #expect(throws: ModelFileError.self) { try ModelFile.decode(mismatched, path: "p.bin") }
+        // Cutting the dense part off is caught by the size check.
+        #expect(throws: ModelFileError.self) { try ModelFile.decode(encoded.prefix(encoded.count - 20), path: "p.bin") }
+        // A fast-tier model still writes format version 1.
+        let fast = Trainer.fit(data, options: smallOptions())
+        #expect(try ModelFile.encode(header: fast.header, weights: fast.weights)[8] == 1)
+    }
+
+    @Test func theEmbeddingCarriesWhatTheNGramsCannotSee() throws {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(embeddingTable(for: rows, embedder: emb))
+        let fast = Trainer.fit(data, options: smallOptions())
+        let precise = try PreciseClassifier(model: Trainer.fit(data, options: preciseOptions()), encoder: emb)
+        // None of these words occurs in training; the topic embedder knows which topic each is.
+        let hate = "cockroaches rats", violent = "machete strangle", benign = "picnic orchard"
+        let h = ModerationCategory.hate.index, v = ModerationCategory.violence.index
+        func gap(_ s: (String) -> [Double], _ c: Int, _ a: String, _ b: String) -> Double { s(a)[c] - s(b)[c] }
+        let p = { (t: String) in precise.scores([t])[0].categories }
+        let f = { (t: String) in fast.scores(t).categories }
+        // The precise tier separates unseen hateful / violent words from unseen benign ones...
+        #expect(gap(p, h, hate, benign) > 0.2)
+        #expect(gap(p, v, violent, benign) > 0.1)
+        // ...which the n-grams alone cannot do.
+        #expect(abs(gap(f, h, hate, benign)) < 0.1)
+        #expect(abs(gap(f, v, violent, benign)) < 0.05)
+    }
+
+    @Test func preciseClassifierRefusesAFastModelOrAnotherDimension() throws {
+        let rows = syntheticRows()
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        #expect(throws: ModelFileError.self) { try PreciseClassifier(model: Trainer.fit(data, options: smallOptions()), encoder: TopicEmbedder()) }
+        var table = EmbeddingTable(dimension: 3)
+        for r in rows { table[TextKey(r.text)] = [1, 0, 0] }
+        data.attach(table)
+        let threeDim = Trainer.fit(data, options: preciseOptions())
+        #expect(throws: ModelFileError.self) { try PreciseClassifier(model: threeDim, encoder: TopicEmbedder()) }
+    }
+
+    @Test func tiersEscalateOnlyWhatTheyShould() throws {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(embeddingTable(for: rows, embedder: emb))
+        let fast = Trainer.fit(data, options: smallOptions())
+        let precise = try PreciseClassifier(model: Trainer.fit(data, options: preciseOptions()), encoder: emb)
+        let texts = ["all martians are vermin and should be removed", "we visited the museum and had lunch",
+                     "neptunians cockroaches rats", "i will stab him with a knife tonight"]
+        emb.embedded.withLock { $0 = 0 }
+        let never = TieredClassifier(fast: fast, precise: precise, escalation: .never)
+        #expect(never.moderate(texts) == texts.map(fast.moderate))
+        #expect(emb.embedded.withLock { $0 } == 0)
+
+        let always = TieredClassifier(fast: fast, precise: precise, escalation: .always)
+        let expected = precise.moderate(texts)
+        emb.embedded.withLock { $0 = 0 }
+        #expect(always.moderate(texts) == expected)
+        #expect(emb.embedded.withLock { $0 } == 4)
+
+        emb.embedded.withLock { $0 = 0 }
+        let tiers = TieredClassifier(fast: fast, precise: precise, escalation: .uncertain)
+        let fastScores = texts.map { fast.scores($0).categories }
+        let unsure = fastScores.filter(tiers.isUncertain).count
+        let results = tiers.moderate(texts)
+        #expect(emb.embedded.withLock { $0 } == unsure)
+        for (i, t) in texts.enumerated() {
+            #expect(results[i] == (tiers.isUncertain(fastScores[i]) ? expected[i] : fast.moderate(t)))
+        }
+        // Without a precise tier, nothing escalates.
+        #expect(TieredClassifier(fast: fast, precise: nil, escalation: .always).escalation == .never)
+    }
+
+    @Test func uncertainBandIsRelativeToEachThreshold() throws {
+        let fast = try #require(try? ContentClassifier.bundled())
+        let tiers = TieredClassifier(fast: fast, precise: nil, escalation: .uncertain, lower: 0.5, upper: 1.5)
+        let t = fast.thresholds[.hate]!
+        var s = [Double](repeating: 0, count: 8)
+        #expect(!tiers.isUncertain(s))
+        s[ModerationCategory.hate.index] = t * 0.49
+        #expect(!tiers.isUncertain(s))
+        s[ModerationCategory.hate.index] = t * 0.5
+        #expect(tiers.isUncertain(s))
+        s[ModerationCategory.hate.index] = min(0.999, t * 1.51)
+        #expect(!tiers.isUncertain(s) || t * 1.5 >= 1)
+    }
+}
