@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Store", "WardenCore", "Limits", "Policy",
+                "Gateway", "Store", "WardenCore", "Limits", "Policy", "Classifier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

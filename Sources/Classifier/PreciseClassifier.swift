@@ -120,6 +120,7 @@ public struct TieredClassifier: TextClassifying {
 /// `Models/MODEL_CARD.md`).
 public enum PreciseTraining {
     public static let defaultName = "warden-precise-1"
+    public static let defaultFileName = "warden-precise.bin"
     public static let defaultPerSource = 2000
     public static let defaultDenseScale: Float = 1
 }

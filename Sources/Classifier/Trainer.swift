@@ -29,6 +29,8 @@ public struct TrainOptions: Sendable {
     /// Precise tier: scale of the sentence-embedding inputs joined to the n-grams during training
     /// (0 = n-grams only, the fast tier). Folded into the weights afterwards.
     public var denseScale: Float = 0
+    /// Train the n-gram weights (off: embedding alone, a reference design for the LOSO table).
+    public var useNGrams = true
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.
     public var encoderName = "all-MiniLM-L6-v2"
     public var encoderMaxTokens = 128
@@ -277,7 +279,8 @@ public enum Trainer {
                     for k in order {
                         let r = rowIDs[k]
                         let sw = sampleW[k]
-                        let (idx, val, n) = data.vector(data.trainSegment[r])
+                        let (idx, val, nAll) = data.vector(data.trainSegment[r])
+                        let n = options.useNGrams ? nAll : 0
                         var z = wRaw.loadUnaligned(fromByteOffset: biasOff, as: SIMD8<Float>.self)
                         for f in 0..<n {
                             z += val[f] * wRaw.loadUnaligned(fromByteOffset: Int(idx[f]) &* 32, as: SIMD8<Float>.self)

@@ -33,9 +33,14 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let classifier = try config.moderation.model.map { try ContentClassifier.load(contentsOf: URL(fileURLWithPath: $0)) } ?? ContentClassifier.bundled()
             logger.info("classifier loaded", metadata: ["model": "\(classifier.modelName)"])
-            return classifier
+            guard let tier = config.moderation.precise else { return classifier }
+            // An explicit precise tier must load: no silent fallback to the fast tier.
+            let precise = try loadPreciseClassifier(model: tier.model, encoder: tier.encoder)
+            let escalation = Escalation(rawValue: tier.escalation) ?? .uncertain
+            logger.info("precise tier loaded", metadata: ["model": "\(precise.modelName)", "escalation": "\(escalation.rawValue)"])
+            return TieredClassifier(fast: classifier, precise: precise, escalation: escalation, lower: tier.band[0], upper: tier.band[1])
         } catch {
-            if config.moderation.model != nil { throw error }
+            if config.moderation.model != nil || config.moderation.precise != nil { throw error }
             if config.policy != nil {
                 throw ValidationError("the 'policy:' section screens requests with the built-in classifier, which did not load: \(error)")
             }

@@ -1,3 +1,4 @@
+import Classifier
 import HTTPTypes
 import Foundation
 import Hummingbird
@@ -131,5 +132,63 @@ struct KeywordClassifier: TextClassifying {
             let r = try await client.post("/v1/moderations", key: f.key, json: #"{"input":"x"}"#)
             #expect(r.status == .serviceUnavailable && r.errorCode == "classifier_unavailable")
         }
+    }
+}
+
+/// An encoder for tests: dimension 0 lights up on the made-up word "qzx", dimension 1 otherwise.
+struct MarkerEmbedder: SentenceEmbedding {
+    var dimension: Int { 2 }
+    func embed(_ texts: [String], maxTokens: Int) -> [[Float]] { texts.map { $0.contains("qzx") ? [1, 0] : [0, 1] } }
+}
+
+/// The shipped fast tier, and a "precise" tier made from it whose embedding weights push the
+/// violence logit up by 12 for texts with "qzx": the two tiers disagree exactly there.
+func twoTiers(escalation: Escalation) throws -> TieredClassifier {
+    let fast = try ContentClassifier.bundled()
+    var header = fast.header
+    header.name = "warden-precise-test"
+    header.encoder = "marker"
+    header.denseDim = 2
+    var weights = fast.weights
+    weights.addDense(dim: 2)
+    weights.dense[0 * headSlots + Head.violence.rawValue] = 12
+    let precise = try PreciseClassifier(model: ContentClassifier(header: header, weights: weights), encoder: MarkerEmbedder())
+    return TieredClassifier(fast: fast, precise: precise, escalation: escalation)
+}
+
+@Suite struct ModerationTiersTests {
+    @Test func theRequestsModelPicksTheTier() async throws {
+        let tiers = try twoTiers(escalation: .never)
+        try await withLiveGateway(classifier: tiers, { client, f in
+            /// "<model answered> <violence flagged>" for an input with "qzx".
+            func ask(_ model: String?) async throws -> String {
+                let m = model.map { #","model":"\#($0)""# } ?? ""
+                let r = try await client.post("/v1/moderations", key: f.key, json: #"{"input":"qzx"\#(m)}"#)
+                #expect(r.status == .ok, "\(model ?? "no model")")
+                let flagged = r.json["results"]?.array?.first?["categories"]?["violence"]?.bool
+                return "\(r.json["model"]?.string ?? "-") \(flagged.map(String.init) ?? "-")"
+            }
+            let fastName = tiers.fast.modelName
+            let answers = [try await ask("warden-precise"), try await ask("warden-precise-test"),
+                           try await ask("warden-fast"), try await ask(fastName),
+                           try await ask("omni-moderation-latest"), try await ask(nil)]
+            // Any other name gets the configured tiers: escalation `never` is the fast tier's answer.
+            #expect(answers == ["warden-precise-test true", "warden-precise-test true",
+                                "\(fastName) false", "\(fastName) false", "\(fastName) false", "\(fastName) false"])
+        })
+    }
+
+    @Test func escalationAlwaysAnswersWithThePreciseTier() async throws {
+        try await withLiveGateway(classifier: try twoTiers(escalation: .always), { client, f in
+            let r = try await client.post("/v1/moderations", key: f.key, json: #"{"input":["qzx","hello"]}"#)
+            #expect(r.json["results"]?.array?.map { $0["categories"]?["violence"]?.bool ?? false } == [true, false])
+        })
+    }
+
+    @Test func askingForAMissingPreciseTierIs404() async throws {
+        try await withLiveGateway(classifier: try ContentClassifier.bundled(), { client, f in
+            let r = try await client.post("/v1/moderations", key: f.key, json: #"{"input":"x","model":"warden-precise"}"#)
+            #expect(r.status == .notFound && r.errorCode == "model_not_found" && r.errorParam == "model")
+        })
     }
 }

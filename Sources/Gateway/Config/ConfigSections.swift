@@ -103,18 +103,61 @@ public struct ModerationConfig: Decodable, Sendable {
     public var model: String?
     /// Most inputs accepted in one `/v1/moderations` request.
     public var maxInputs = 2048
+    /// The precise tier (MiniLM joined with n-grams); unset: fast tier only.
+    public var precise: PreciseTierConfig?
 
-    enum CodingKeys: String, CodingKey { case model, maxInputs = "max_inputs" }
+    enum CodingKeys: String, CodingKey { case model, maxInputs = "max_inputs", precise }
 
     public init() {}
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model)
         maxInputs = try c.decodeIfPresent(Int.self, forKey: .maxInputs) ?? maxInputs
+        precise = try c.decodeIfPresent(PreciseTierConfig.self, forKey: .precise)
     }
 
     func validate() throws {
         guard maxInputs >= 1 else { throw ConfigError("moderation.max_inputs: \(maxInputs) must be at least 1") }
+        try precise?.validate()
+    }
+}
+
+/// `moderation.precise:` the precise tier. Screening asks it per `escalation`; `/v1/moderations`
+/// asks it when the request names its model (`warden-precise` or the model's own name).
+///
+/// ```yaml
+/// moderation:
+///   precise:
+///     model: Models/warden-precise.bin   # default
+///     encoder: var/encoder               # default: $WARDEN_ENCODER_DIR, then ./var/encoder
+///     escalation: uncertain              # never | uncertain | always
+///     band: [0.5, 1.5]                   # uncertain = fast score within these multiples of a threshold
+/// ```
+public struct PreciseTierConfig: Decodable, Sendable {
+    public var model: String?
+    public var encoder: String?
+    public var escalation: String = "uncertain"
+    public var band: [Double] = [0.5, 1.5]
+
+    enum CodingKeys: String, CodingKey { case model, encoder, escalation, band }
+
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        encoder = try c.decodeIfPresent(String.self, forKey: .encoder)
+        escalation = try c.decodeIfPresent(String.self, forKey: .escalation) ?? escalation
+        band = try c.decodeIfPresent([Double].self, forKey: .band) ?? band
+    }
+
+    func validate() throws {
+        let modes = ["never", "uncertain", "always"]
+        guard modes.contains(escalation) else {
+            throw ConfigError("moderation.precise.escalation: '\(escalation)' is not one of \(modes.joined(separator: ", "))")
+        }
+        guard band.count == 2, band[0] > 0, band[0] < band[1] else {
+            throw ConfigError("moderation.precise.band: \(band) must be two multiples of a threshold, lower < upper, e.g. [0.5, 1.5]")
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Classifier
 import Hummingbird
 import NIOCore
 import WardenCore
@@ -14,7 +15,7 @@ struct ModerationsRoute: Sendable {
         let buffer = try await request.collectBody(limit: maxBodyBytes)
         let body = try ModelCallValidator.parse(Array(buffer.readableBytesView))
         let inputs = try Self.inputs(of: body, maxInputs: maxInputs)
-        guard let classifier else {
+        guard let classifier = try Self.classifier(named: body["model"]?.string, default: classifier) else {
             throw OpenAIError(status: 503, message: "The built-in classifier is not loaded on this gateway (see moderation.model in warden.yaml).",
                               type: "api_error", code: "classifier_unavailable")
         }
@@ -24,13 +25,42 @@ struct ModerationsRoute: Sendable {
             $0.tokensEstimated = true
             $0.firstByteAt = .now
         }
-        let results = JSONValue.array(inputs.map { Self.json(classifier.moderate($0)) })
+        let results = JSONValue.array(Self.moderate(inputs, with: classifier).map(Self.json))
         let response = JSONValue.object([
             ("id", .string("modr-" + Identifier.randomBase62(24))),
             ("model", .string(classifier.modelName)),
             ("results", results),
         ])
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: response.serialized())))
+    }
+
+    /// Names that ask for the precise tier, besides its model's own name.
+    static let preciseAliases: Set<String> = ["warden-precise", "precise"]
+    /// Names that ask for the fast tier alone, besides its model's own name.
+    static let fastAliases: Set<String> = ["warden-fast", "fast"]
+
+    /// The classifier a request's `model` selects. With two tiers: the precise tier's names select
+    /// it (404 when it is not configured), the fast tier's names select the fast tier alone, and
+    /// any other name (e.g. `omni-moderation-latest`) gets the configured tiers with escalation.
+    static func classifier(named name: String?, default base: (any TextClassifying)?) throws(OpenAIError) -> (any TextClassifying)? {
+        guard let name, let base else { return base }
+        let tiers = base as? TieredClassifier
+        if preciseAliases.contains(name) || name == tiers?.precise?.modelName {
+            guard let precise = tiers?.precise else {
+                throw OpenAIError(status: 404, message: "The model '\(name)' is not available: this gateway has no precise tier (see moderation.precise in warden.yaml).",
+                                  type: "invalid_request_error", param: "model", code: "model_not_found")
+            }
+            return precise
+        }
+        if let tiers, fastAliases.contains(name) || name == tiers.fast.modelName { return tiers.fast }
+        return base
+    }
+
+    /// One result per input; the tiers and the precise tier score a request's inputs as one batch.
+    static func moderate(_ inputs: [String], with classifier: any TextClassifying) -> [ModerationResult] {
+        if let tiers = classifier as? TieredClassifier { return tiers.moderate(inputs) }
+        if let precise = classifier as? PreciseClassifier { return precise.moderate(inputs) }
+        return inputs.map(classifier.moderate)
     }
 
     /// The texts to classify: `input` as a string, an array of strings, or an array of `{"type": "text", "text": …}` parts.
