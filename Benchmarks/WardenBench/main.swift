@@ -32,6 +32,11 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Scale of the embedding inputs (0: n-grams only).") var denseScale: Float = 0
     @Option(help: "Precise-tier sample: rows per source (0: all rows).") var perSource: Int = 0
     @Flag(help: "With --per-source: train on all rows, test on the sample.") var trainOnAll = false
+    @Flag(help: "Embedding alone: do not train the n-gram weights.") var noNgrams = false
+    @Option(help: "Late fusion weight α of the embedding model (unset: joint model).") var lateFusion: Float?
+    @Option(help: "Late fusion: hidden units of the embedding MLP (0: linear).") var hidden: Int = 0
+    @Option var mlpEpochs: Int = 8
+    @Option var mlpLr: Float = 0.05
 
     var options: TrainOptions {
         var o = TrainOptions()
@@ -53,6 +58,11 @@ struct DesignOptions: ParsableArguments {
         o.anyBlend = anyBlend
         o.anyNegativeMinLabels = anyNegativeMinLabels
         o.denseScale = denseScale
+        o.useNGrams = !noNgrams
+        o.lateFusion = lateFusion
+        o.hiddenUnits = hidden
+        o.mlpEpochs = mlpEpochs
+        o.mlpLearningRate = mlpLr
         return o
     }
 }

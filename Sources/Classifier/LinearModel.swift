@@ -46,8 +46,10 @@ public struct LinearWeights: Sendable, Equatable {
     public var storage: [Float]
     /// Dimension of the dense input (0: n-grams only, the fast tier).
     public var denseDim: Int = 0
-    /// `denseDim * headSlots` weights over the embedding, interleaved like `storage`.
+    /// `denseDim * headSlots` weights over the embedding, interleaved like `storage`; or, with
+    /// `hiddenUnits` > 0, an MLP's weights (layout in `EmbeddingMLP`).
     public var dense: [Float] = []
+    public var hiddenUnits = 0
 
     public init(buckets: Int) {
         self.buckets = buckets
@@ -101,6 +103,9 @@ public struct LinearWeights: Sendable, Equatable {
     @inline(__always)
     public func denseLogits(_ e: UnsafePointer<Float>) -> SIMD8<Float> {
         guard denseDim > 0 else { return .zero }
+        if hiddenUnits > 0 {
+            return dense.withUnsafeBufferPointer { EmbeddingMLP.logits(e, weights: $0.baseAddress!, inputs: denseDim, hidden: hiddenUnits) }
+        }
         return dense.withUnsafeBufferPointer { w in
             let raw = UnsafeRawPointer(w.baseAddress!)
             var acc = SIMD8<Float>()

@@ -31,6 +31,13 @@ public struct TrainOptions: Sendable {
     public var denseScale: Float = 0
     /// Train the n-gram weights (off: embedding alone, a reference design for the LOSO table).
     public var useNGrams = true
+    /// Precise tier, late fusion: train the n-gram model and the embedding model apart and add their
+    /// logits, weighted 1 − α and α (nil: one joint model over both feature sets).
+    public var lateFusion: Float?
+    /// Late fusion: hidden units of the embedding expert (0: a linear model over the embedding).
+    public var hiddenUnits = 0
+    public var mlpEpochs = 8
+    public var mlpLearningRate: Float = 0.05
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.
     public var encoderName = "all-MiniLM-L6-v2"
     public var encoderMaxTokens = 128
@@ -204,6 +211,9 @@ public enum Trainer {
     /// source-balanced, class-weighted logistic loss, by AdaGrad. Deterministic for a seed.
     public static func train(_ data: FeaturizedData, options: TrainOptions, include: (Int) -> Bool,
                              progress: ((Int, Int) -> Void)? = nil) -> LinearWeights {
+        if let alpha = options.lateFusion, options.denseScale > 0, data.denseDim > 0 {
+            return lateFusion(data, options: options, alpha: alpha, include: include, progress: progress)
+        }
         let buckets = 1 << options.features.bucketsLog2
         var weights = LinearWeights(buckets: buckets)
         let useDense = options.denseScale > 0 && data.denseDim > 0
@@ -211,54 +221,7 @@ public enum Trainer {
         let rowIDs = data.rows.indices.filter { include($0) && (!useDense || data.hasDense[$0]) }
         guard !rowIDs.isEmpty else { return weights }
 
-        // Per (source, slot, class) counts → per-row weights.
-        let nSrc = data.sources.count
-        var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
-        func label(_ r: Int, _ h: Int) -> Int8 {
-            let y = data.rows[r].labels[h]
-            if h == Head.any.rawValue {
-                if !options.trainAnyHead { return -1 }
-                if y == 0 && data.rows[r].labeledCategories < options.anyNegativeMinLabels { return -1 }
-            }
-            return y
-        }
-        for r in rowIDs {
-            let s = data.sourceOf[r]
-            for h in 0..<headSlots where label(r, h) >= 0 {
-                counts[(s * headSlots + h) * 2 + Int(label(r, h))] += 1
-            }
-        }
-        var alpha = [Double](repeating: 0, count: nSrc * headSlots)
-        var beta = [Double](repeating: 0, count: headSlots * 2)
-        for h in 0..<headSlots {
-            var P = 0.0, N = 0.0
-            for s in 0..<nSrc {
-                let n = counts[(s * headSlots + h) * 2] + counts[(s * headSlots + h) * 2 + 1]
-                guard n > 0 else { continue }
-                let a = min(1, options.sourceCap / n)
-                alpha[s * headSlots + h] = a
-                N += a * counts[(s * headSlots + h) * 2]
-                P += a * counts[(s * headSlots + h) * 2 + 1]
-            }
-            if P > 0, N > 0 {
-                beta[h * 2 + 1] = options.positiveShare * (P + N) / P
-                beta[h * 2] = (1 - options.positiveShare) * (P + N) / N
-            } else {
-                beta[h * 2] = 1; beta[h * 2 + 1] = 1
-            }
-        }
-        // Targets and sample weights per row as SIMD8 (weight 0 = masked).
-        var targets = [SIMD8<Float>](repeating: .zero, count: rowIDs.count)
-        var sampleW = [SIMD8<Float>](repeating: .zero, count: rowIDs.count)
-        for (k, r) in rowIDs.enumerated() {
-            let s = data.sourceOf[r]
-            for h in 0..<headSlots {
-                let y = label(r, h)
-                guard y >= 0 else { continue }
-                targets[k][h] = Float(y)
-                sampleW[k][h] = Float(alpha[s * headSlots + h] * beta[h * 2 + Int(y)])
-            }
-        }
+        let (targets, sampleW) = rowTargets(data, options: options, rows: rowIDs)
 
         var accum = [Float](repeating: 0, count: weights.storage.count)
         var denseAccum = [Float](repeating: 0, count: weights.dense.count)
@@ -327,6 +290,92 @@ public enum Trainer {
         // Fold the input scale into the dense weights: scoring uses the embedding as it is.
         weights.dense = denseW.map { $0 * scale }
         return weights
+    }
+
+    /// Targets and per-slot sample weights of `rows` (weight 0 = masked): each (source, head) counts
+    /// for at most `sourceCap` rows, then each head's positives and negatives get equal total weight.
+    static func rowTargets(_ data: FeaturizedData, options: TrainOptions, rows rowIDs: [Int])
+        -> (targets: [SIMD8<Float>], weights: [SIMD8<Float>]) {
+        let nSrc = data.sources.count
+        var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
+        func label(_ r: Int, _ h: Int) -> Int8 {
+            let y = data.rows[r].labels[h]
+            if h == Head.any.rawValue {
+                if !options.trainAnyHead { return -1 }
+                if y == 0 && data.rows[r].labeledCategories < options.anyNegativeMinLabels { return -1 }
+            }
+            return y
+        }
+        for r in rowIDs {
+            let s = data.sourceOf[r]
+            for h in 0..<headSlots where label(r, h) >= 0 {
+                counts[(s * headSlots + h) * 2 + Int(label(r, h))] += 1
+            }
+        }
+        var alpha = [Double](repeating: 0, count: nSrc * headSlots)
+        var beta = [Double](repeating: 0, count: headSlots * 2)
+        for h in 0..<headSlots {
+            var P = 0.0, N = 0.0
+            for s in 0..<nSrc {
+                let n = counts[(s * headSlots + h) * 2] + counts[(s * headSlots + h) * 2 + 1]
+                guard n > 0 else { continue }
+                let a = min(1, options.sourceCap / n)
+                alpha[s * headSlots + h] = a
+                N += a * counts[(s * headSlots + h) * 2]
+                P += a * counts[(s * headSlots + h) * 2 + 1]
+            }
+            if P > 0, N > 0 {
+                beta[h * 2 + 1] = options.positiveShare * (P + N) / P
+                beta[h * 2] = (1 - options.positiveShare) * (P + N) / N
+            } else {
+                beta[h * 2] = 1; beta[h * 2 + 1] = 1
+            }
+        }
+        // Targets and sample weights per row as SIMD8 (weight 0 = masked).
+        var targets = [SIMD8<Float>](repeating: .zero, count: rowIDs.count)
+        var sampleW = [SIMD8<Float>](repeating: .zero, count: rowIDs.count)
+        for (k, r) in rowIDs.enumerated() {
+            let s = data.sourceOf[r]
+            for h in 0..<headSlots {
+                let y = label(r, h)
+                guard y >= 0 else { continue }
+                targets[k][h] = Float(y)
+                sampleW[k][h] = Float(alpha[s * headSlots + h] * beta[h * 2 + Int(y)])
+            }
+        }
+        return (targets, sampleW)
+    }
+
+    /// Trains the n-gram model (on every included row) and the embedding model (on the included rows
+    /// with an embedding) apart, then merges them into one set of weights whose logits are
+    /// (1 − α)·n-gram logits + α·embedding logits.
+    static func lateFusion(_ data: FeaturizedData, options: TrainOptions, alpha: Float, include: (Int) -> Bool,
+                           progress: ((Int, Int) -> Void)?) -> LinearWeights {
+        var ngramOptions = options, embeddingOptions = options
+        ngramOptions.lateFusion = nil
+        ngramOptions.denseScale = 0
+        embeddingOptions.lateFusion = nil
+        embeddingOptions.useNGrams = false
+        let ngrams = train(data, options: ngramOptions, include: include, progress: progress)
+        var merged = ngrams
+        for i in 0..<merged.storage.count { merged.storage[i] *= 1 - alpha }
+        merged.denseDim = data.denseDim
+        let biasAt = merged.buckets * headSlots
+        if options.hiddenUnits > 0 {
+            let rows = data.rows.indices.filter { include($0) && data.hasDense[$0] }
+            let (targets, weights) = rowTargets(data, options: options, rows: rows)
+            let (dense, bias) = EmbeddingMLP.train(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
+            // Only the output layer is scaled by α: the hidden layer is shared by all slots.
+            let outputAt = data.denseDim * options.hiddenUnits + options.hiddenUnits
+            merged.hiddenUnits = options.hiddenUnits
+            merged.dense = dense.enumerated().map { $0.offset >= outputAt ? alpha * $0.element : $0.element }
+            for s in 0..<headSlots { merged.storage[biasAt + s] += alpha * bias[s] }
+            return merged
+        }
+        let embedding = train(data, options: embeddingOptions, include: include, progress: progress)
+        for i in 0..<merged.storage.count { merged.storage[i] += alpha * embedding.storage[i] }
+        merged.dense = embedding.dense.map { alpha * $0 }
+        return merged
     }
 
     /// One AdaGrad step of the dense part for row `r` (gradient `g` per slot).

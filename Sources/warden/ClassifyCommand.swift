@@ -10,6 +10,8 @@ import WardenCore
 /// cat lines.txt | warden classify             # one JSON object per input line
 /// warden classify --jsonl rows.jsonl          # {"input": "..."} rows in, results out, streaming
 /// warden classify --audit                     # bias audit on benign identity sentences
+/// warden classify --tier precise "some text"   # the precise tier (MiniLM + n-grams; `make encoder`)
+/// warden classify --tier auto --jsonl rows.jsonl   # precise tier for texts the fast tier is unsure of
 /// ```
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,10 +31,30 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Model file (default: $WARDEN_MODEL, ./Models/warden-fast.bin, or next to the executable).")
     var model: String?
 
+    @Option(help: "fast (default), precise (every text through the encoder), or auto (precise tier for texts in the fast tier's uncertain band).")
+    var tier: String = "fast"
+
+    @Option(help: "Precise tier model file (default Models/warden-precise.bin).")
+    var preciseModel: String?
+
+    @Option(help: "Encoder directory (default $WARDEN_ENCODER_DIR or ./var/encoder).")
+    var encoder: String?
+
+    /// Lines the precise tier embeds as one batch (output order and streaming are kept).
+    static let batchSize = 64
+
     func run() throws {
         let clf: ContentClassifier
+        let scorer: TieredClassifier
         do {
             clf = try model.map { try ContentClassifier.load(contentsOf: URL(fileURLWithPath: $0)) } ?? ContentClassifier.bundled()
+            guard let escalation = ["fast": Escalation.never, "precise": .always, "auto": .uncertain][tier] else {
+                throw ValidationError("--tier must be fast, precise or auto, not '\(tier)'")
+            }
+            let precise = escalation == .never ? nil : try loadPreciseClassifier(model: preciseModel, encoder: encoder)
+            scorer = TieredClassifier(fast: clf, precise: precise, escalation: escalation)
+        } catch let e as ValidationError {
+            throw e
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(66)
@@ -43,6 +65,18 @@ struct ClassifyCommand: ParsableCommand {
             print(report.markdown)
             return
         }
+        // The fast tier scores line by line; with the precise tier, lines go in batches of
+        // `batchSize` (the encoder's matrix products are faster on many texts at once).
+        let batch = scorer.escalation == .never ? 1 : Self.batchSize
+        var pending: [String] = []
+        func flush() {
+            for r in scorer.moderate(pending) { print(ModerationJSON.format(r)) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        func add(_ text: String) {
+            pending.append(text)
+            if pending.count >= batch { flush() }
+        }
         if jsonl {
             let files = texts.isEmpty ? ["-"] : texts
             for path in files {
@@ -50,27 +84,31 @@ struct ClassifyCommand: ParsableCommand {
                 while let line = try reader.nextLine() {
                     if line.isEmpty { continue }
                     do {
-                        let input = try ModerationJSON.parseInput(line, line: reader.lineNumber)
-                        print(ModerationJSON.format(clf.moderate(input)))
+                        add(try ModerationJSON.parseInput(line, line: reader.lineNumber))
                     } catch let e as ModerationJSON.InputError {
+                        flush()
                         FileHandle.standardError.write(Data("error: \(path == "-" ? "stdin" : path): \(e)\n".utf8))
                         throw ExitCode(65)
                     }
                 }
             }
+            flush()
             return
         }
         if !texts.isEmpty {
-            for t in texts { print(ModerationJSON.format(clf.moderate(t))) }
+            texts.forEach(add)
+            flush()
             return
         }
         let reader = try LineReader(path: "-")
         while let line = try reader.nextLine() {
             guard let text = String(validating: line, as: UTF8.self) else {
+                flush()
                 FileHandle.standardError.write(Data("error: stdin: line \(reader.lineNumber): invalid UTF-8\n".utf8))
                 throw ExitCode(65)
             }
-            print(ModerationJSON.format(clf.moderate(text)))
+            add(text)
         }
+        flush()
     }
 }
