@@ -25,6 +25,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var encoder: String?
     public var denseDim: Int?
     public var encoderMaxTokens: Int?
+    /// Hidden units of the embedding MLP (nil or 0: the dense weights are linear).
+    public var hiddenUnits: Int?
 
     public init(name: String, features: FeatureConfig, heads: [String] = Head.allCases.map(\.name),
                 calibration: [String: Platt] = [:], thresholds: [String: Double] = [:],
@@ -60,7 +62,8 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable {
 /// | 24+H+2N | 4 | CRC-32 (zlib) of every byte before it |
 ///
 /// Version 2 (the precise tier, `denseDim` D in the header) has, before the CRC, an 8-byte count
-/// M = D × 8 and M half floats: the dense weights over the sentence embedding, 8 slots per input.
+/// M and M half floats: the weights over the sentence embedding, D × 8 when linear, or an MLP's
+/// D × K + K + K × 8 with K = `hiddenUnits` (layout in `EmbeddingMLP`).
 public enum ModelFile {
     public static let magic: [UInt8] = Array("WRDNCLF".utf8) + [0]
     public static let formatVersion: UInt32 = 1
@@ -152,10 +155,13 @@ public enum ModelFile {
         if storage.contains(where: { !$0.isFinite }) { throw fail("weights contain NaN or infinity") }
         var weights = LinearWeights(buckets: buckets, storage: storage)
         if version == denseFormatVersion {
-            guard let d = header.denseDim, d > 0, m == d * headSlots, header.encoder != nil else {
-                throw fail("dense weight count \(m) does not match the header's encoder dimension \(header.denseDim ?? 0)")
+            let hidden = header.hiddenUnits ?? 0
+            guard let d = header.denseDim, d > 0, hidden >= 0, header.encoder != nil,
+                  m == (hidden > 0 ? EmbeddingMLP.parameterCount(inputs: d, hidden: hidden) : d * headSlots) else {
+                throw fail("dense weight count \(m) does not match the header's encoder dimension \(header.denseDim ?? 0) and hidden units \(hidden)")
             }
             weights.denseDim = d
+            weights.hiddenUnits = hidden
             weights.dense = readHalves(bytes, at: 16 + h + 8 + 2 * n + 8, count: m)
             if weights.dense.contains(where: { !$0.isFinite }) { throw fail("dense weights contain NaN or infinity") }
         } else if header.denseDim != nil {

@@ -122,5 +122,19 @@ public enum PreciseTraining {
     public static let defaultName = "warden-precise-1"
     public static let defaultFileName = "warden-precise.bin"
     public static let defaultPerSource = 2000
-    public static let defaultDenseScale: Float = 1
+
+    /// The shipped precise design on top of `base` (seed, threads, epochs of the n-gram model):
+    /// late fusion (α 0.65) of the n-gram model and an MLP over the embedding (128 hidden units,
+    /// 12 epochs), every row of the per-source sample counted (source cap 2,000).
+    public static func options(_ base: TrainOptions) -> TrainOptions {
+        var o = base
+        if o.name == TrainOptions().name { o.name = defaultName }
+        o.denseScale = 1
+        o.lateFusion = 0.65
+        o.hiddenUnits = 128
+        o.mlpEpochs = 12
+        o.sourceCap = 2000
+        o.encoderMaxTokens = 128
+        return o
+    }
 }

@@ -485,6 +485,8 @@ public enum Trainer {
             header.encoder = options.encoderName
             header.denseDim = w.denseDim
             header.encoderMaxTokens = options.encoderMaxTokens
+            if w.hiddenUnits > 0 { header.hiddenUnits = w.hiddenUnits }
+            if let alpha = options.lateFusion { header.training["lateFusion"] = String(alpha) }
             header.training["denseScale"] = String(options.denseScale)
         }
         return ContentClassifier(header: header, weights: w)

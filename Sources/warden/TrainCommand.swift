@@ -58,19 +58,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: rows per source it is trained on (a label-blind sample), plus every rare-category positive.")
     var perSource: Int = PreciseTraining.defaultPerSource
 
-    @Option(help: "Precise tier: scale of the embedding inputs beside the n-grams.")
-    var denseScale: Float = PreciseTraining.defaultDenseScale
-
     func run() throws {
         var o = TrainOptions()
         o.seed = seed
         o.epochs = epochs
         o.name = name
         o.threads = threads
-        if precise {
-            o.denseScale = denseScale
-            if name == TrainOptions().name { o.name = PreciseTraining.defaultName }
-        }
+        if precise { o = PreciseTraining.options(o) }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
                                                identityAugmentation: !noIdentityAugmentation)

@@ -146,6 +146,42 @@ struct PreciseTierTests {
         #expect(abs(gap(f, v, violent, benign)) < 0.05)
     }
 
+    @Test func lateFusionWithAnMLPExpertLearnsAndRoundTrips() throws {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(embeddingTable(for: rows, embedder: emb))
+        var o = preciseOptions()
+        o.lateFusion = 0.65
+        o.hiddenUnits = 8
+        o.mlpEpochs = 30
+        o.mlpLearningRate = 0.1
+        let model = Trainer.fit(data, options: o)
+        #expect(model.weights.hiddenUnits == 8 && model.header.hiddenUnits == 8)
+        #expect(model.weights.dense.count == EmbeddingMLP.parameterCount(inputs: 4, hidden: 8))
+        let precise = try PreciseClassifier(model: model, encoder: emb)
+        let h = ModerationCategory.hate.index
+        #expect(precise.scores(["cockroaches rats"])[0].categories[h] > precise.scores(["picnic orchard"])[0].categories[h] + 0.2)
+        // Same seed, same weights; the file keeps them (half precision, already rounded).
+        #expect(Trainer.fit(data, options: o).weights == model.weights)
+        let (header, weights) = try ModelFile.decode(try ModelFile.encode(header: model.header, weights: model.weights), path: "m.bin")
+        #expect(header == model.header && weights == model.weights)
+        // A header that claims a different hidden size is refused.
+        var bad = model.header
+        bad.hiddenUnits = 9
+        #expect(throws: ModelFileError.self) { try ModelFile.decode(try ModelFile.encode(header: bad, weights: model.weights), path: "m.bin") }
+    }
+
+    @Test func mlpLogitsMatchAHandComputation() {
+        // D = 2 inputs, H = 2 hidden: W1 = [[1, -1], [2, 0.5]], b1 = [0, -3], W2 rows of 8 slots.
+        var w: [Float] = [1, -1, 2, 0.5, 0, -3]
+        w += [1, 0, 0, 0, 0, 0, 0, 2] + [0, 1, 0, 0, 0, 0, 0, -1]
+        let e: [Float] = [0.5, 1]
+        // h = ReLU([0.5·1 + 1·2 + 0, 0.5·(−1) + 1·0.5 − 3]) = [2.5, 0]
+        let z = e.withUnsafeBufferPointer { ep in w.withUnsafeBufferPointer { EmbeddingMLP.logits(ep.baseAddress!, weights: $0.baseAddress!, inputs: 2, hidden: 2) } }
+        #expect(z == SIMD8<Float>(2.5, 0, 0, 0, 0, 0, 0, 5))
+    }
+
     @Test func preciseClassifierRefusesAFastModelOrAnotherDimension() throws {
         let rows = syntheticRows()
         let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
