@@ -70,8 +70,10 @@ static inline float ek_gelu1(float v) {
 
 // ---------------------------------------------------------------- portable path
 
-static void gemm_portable(const float *a, int lda, int m, int k, const float *packed, int n,
+void ek_gemm_portable(const float *a, int lda, int m, int k, const float *packed, int n,
                           int pb, int pe, float *c, int ldc, const float *bias, int epilogue) {
+    int panels = (n + EK_PANEL - 1) / EK_PANEL;
+    if (pe > panels) pe = panels;
     for (int p = pb; p < pe; p++) {
         const float *bp = packed + (size_t)p * k * EK_PANEL;
         int n0 = p * EK_PANEL;
@@ -296,7 +298,7 @@ void ek_gemm(const float *a, int lda, int m, int k, const float *packed, int n,
 #if EK_X86
     if (ek_simd_active()) { gemm_avx2(a, lda, m, k, packed, n, panel_begin, panel_end, c, ldc, bias, epilogue); return; }
 #endif
-    gemm_portable(a, lda, m, k, packed, n, panel_begin, panel_end, c, ldc, bias, epilogue);
+    ek_gemm_portable(a, lda, m, k, packed, n, panel_begin, panel_end, c, ldc, bias, epilogue);
 }
 
 void ek_gemm_reference(const float *a, int lda, int m, int k, const float *b, int ldb, int n,

@@ -41,6 +41,10 @@ public final class MiniLMEncoder: Sendable {
     /// Whether the AVX2/FMA kernels run on this CPU (else the portable C path).
     public static var usesAVX2: Bool { ek_simd_active() != 0 }
 
+    /// Turns the AVX2/FMA kernels off (or back on, if the CPU has them) for the whole process:
+    /// for benchmarks comparing them with the portable path. Not for use while embedding.
+    public static func setAVX2Enabled(_ enabled: Bool) { ek_set_simd_enabled(enabled ? 1 : 0) }
+
     // MARK: Loading
 
     /// Loads `directory/model.safetensors` and `vocab.txt` (`config.json` and `modules.json` are

@@ -23,10 +23,15 @@ public struct WordPieceTokenizer: Sendable {
         let data: Data
         do { data = try Data(contentsOf: url) }
         catch { throw EncoderFileError(path: url.path, reason: "cannot be read (\(error.localizedDescription)); run `make encoder`") }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw EncoderFileError(path: url.path, reason: "is not valid UTF-8")
+        // Split bytes, not Characters: "\r\n" is one Character in Swift and would not split on "\n".
+        var lines: [String] = []
+        for (number, raw) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let bytes = raw.last == 0x0D ? raw.dropLast() : raw
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                throw EncoderFileError(path: url.path, reason: "line \(number + 1) is not valid UTF-8")
+            }
+            lines.append(line)
         }
-        var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
         if lines.last == "" { lines.removeLast() }
         try self.init(vocabulary: lines, path: url.path)
     }
