@@ -78,3 +78,28 @@ struct EncoderBench: ParsableCommand {
     static func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
     static func ms(_ d: Duration) -> String { String(format: "%.0f", secs(d) * 1000) }
 }
+
+/// `warden-bench embed "text" …`: word pieces, token counts and the cosine similarities of texts
+/// under the encoder (a quick look at what the precise tier sees).
+struct EmbedProbe: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "embed", abstract: "Word pieces and cosine similarities of texts under MiniLM.")
+    @Option(help: "Model directory (default: MiniLMEncoder.locate()).") var dir: String?
+    @Option var maxTokens = 256
+    @Argument var texts: [String]
+
+    func run() throws {
+        let encoder = try MiniLMEncoder.load(directory: try dir.map { URL(fileURLWithPath: $0) } ?? MiniLMEncoder.locate())
+        let vectors = encoder.embed(texts, maxTokens: maxTokens, threads: 2)
+        for (i, (text, v)) in zip(texts, vectors).enumerated() {
+            let pieces = encoder.tokenizer.tokenize(text)
+            print("[\(i)] \(encoder.tokenCount(text, maxTokens: maxTokens)) tokens: \(pieces.prefix(24).joined(separator: " "))\(pieces.count > 24 ? " …" : "")")
+            print("    embedding[0..<4] = " + v.prefix(4).map { String(format: "%.5f", $0) }.joined(separator: ", "))
+        }
+        guard vectors.count > 1 else { return }
+        print("cosine similarities:")
+        for i in vectors.indices {
+            let row = vectors.indices.map { j in String(format: "%6.3f", zip(vectors[i], vectors[j]).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
+            print("  [\(i)] " + row.joined(separator: " "))
+        }
+    }
+}

@@ -121,6 +121,12 @@ public final class MiniLMEncoder: Sendable {
         tokenizer.encode(text, maxTokens: clampedLength(maxTokens))
     }
 
+    /// Overlapping windows of token ids covering all of `text` (see `WordPieceTokenizer.windows`),
+    /// to pass to `embed(tokenIDs:)` when a text is longer than one window.
+    public func tokenWindows(_ text: String, maxTokens: Int = defaultMaxTokens, stride: Int? = nil) -> [[Int32]] {
+        tokenizer.windows(text, maxTokens: clampedLength(maxTokens), stride: stride)
+    }
+
     /// Tokens `text` takes, `[CLS]` and `[SEP]` included, at most `maxTokens`.
     public func tokenCount(_ text: String, maxTokens: Int = defaultMaxTokens) -> Int {
         tokenIDs(text, maxTokens: maxTokens).count

@@ -69,6 +69,25 @@ public struct WordPieceTokenizer: Sendable {
         return out
     }
 
+    /// All word pieces of a long text as overlapping windows, each `[CLS]` + at most
+    /// `maxTokens - 2` pieces + `[SEP]`, consecutive windows starting `stride` pieces apart
+    /// (default: half a window). Every piece is in at least one window; a short text is one window.
+    /// For scoring texts longer than one window: embed each window, then combine the scores.
+    public func windows(_ text: String, maxTokens: Int = 256, stride: Int? = nil) -> [[Int32]] {
+        let pieces = BertPreTokenizer.words(text).flatMap { self.pieces(of: $0) }
+        let width = max(1, maxTokens - 2)
+        let step = min(width, max(1, stride ?? max(1, width / 2)))
+        var out: [[Int32]] = []
+        var start = 0
+        repeat {
+            let end = min(pieces.count, start + width)
+            out.append([classID] + pieces[start..<end] + [separatorID])
+            if end == pieces.count { break }
+            start += step
+        } while true
+        return out
+    }
+
     /// The word pieces of `text` as strings (no specials, no truncation), for inspection.
     public func tokenize(_ text: String) -> [String] {
         BertPreTokenizer.words(text).flatMap { pieces(of: $0).map { vocabulary[Int($0)] } }

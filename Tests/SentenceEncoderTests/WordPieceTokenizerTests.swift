@@ -73,6 +73,20 @@ import Testing
         #expect(t.encode("unaffable", maxTokens: 4) == [2, 4, 5, 3])
     }
 
+    @Test func windowsCoverEveryPieceWithOverlap() throws {
+        let t = try make()
+        // 7 pieces: un ##aff ##able hello ##s , a
+        let text = "unaffable hellos, a"
+        #expect(t.windows(text, maxTokens: 5, stride: 2) == [[2, 4, 5, 6, 3], [2, 6, 12, 13, 3], [2, 13, 14, 10, 3]])
+        // default stride: half a window (3 pieces → 1)
+        #expect(t.windows(text, maxTokens: 5).count == 5)
+        // a text that fits is one window, equal to encode
+        #expect(t.windows(text, maxTokens: 256) == [t.encode(text, maxTokens: 256)])
+        #expect(t.windows("", maxTokens: 8) == [[2, 3]])
+        // stride larger than the window is capped: windows never skip pieces
+        #expect(t.windows(text, maxTokens: 4, stride: 50) == [[2, 4, 5, 3], [2, 6, 12, 3], [2, 13, 14, 3], [2, 10, 3]])
+    }
+
     @Test func vocabularyWithoutSpecialTokensIsRejected() {
         #expect(throws: EncoderFileError(path: "v.txt", reason: "has no [UNK] token (2 tokens read); is it a BERT vocab.txt?")) {
             try WordPieceTokenizer(vocabulary: ["[CLS]", "[SEP]"], path: "v.txt")
