@@ -31,16 +31,19 @@ struct EncoderBench: ParsableCommand {
             "moderation policy report appeal reviewer threat harassment recipe travel school family garden python").split(separator: " ")
         // Long enough that every text truncates to exactly `tokens` tokens.
         let texts = (0..<64).map { _ in (0..<400).map { _ in String(words[Int(rng.next() % UInt64(words.count))]) }.joined(separator: " ") }
-        print("\n| tokens | threads | batch | texts/s | GFLOP/s | ms/text |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        // CPU ms/text (user + system time of the process per text) does not depend on what else
+        // runs on the machine: on a shared, loaded machine 2 threads cannot raise texts/s, but
+        // an unchanged CPU ms/text shows they add no overhead (2 free cores: texts/s ≈ 2000 / it).
+        print("\n| tokens | threads | batch | texts/s | GFLOP/s | ms/text | CPU ms/text |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for n in tokens {
             let ids = texts.map { encoder.tokenIDs($0, maxTokens: n) }
             precondition(ids.allSatisfy { $0.count == n })
             for t in threads {
                 for b in batches {
-                    let rate = measure(encoder, ids: Array(ids.prefix(max(b, 1))), threads: t)
+                    let (rate, cpu) = measure(encoder, ids: Array(ids.prefix(max(b, 1))), threads: t)
                     let gflops = rate * encoder.flops(tokens: n) / 1e9
-                    print(String(format: "| %d | %d | %d | %.1f | %.1f | %.2f |", n, t, b, rate, gflops, 1000 / rate))
+                    print(String(format: "| %d | %d | %d | %.1f | %.1f | %.2f | %.2f |", n, t, b, rate, gflops, 1000 / rate, cpu * 1000))
                 }
             }
         }
@@ -48,7 +51,7 @@ struct EncoderBench: ParsableCommand {
         if MiniLMEncoder.usesAVX2, let n = tokens.first {
             MiniLMEncoder.setAVX2Enabled(false)
             let ids = texts.prefix(8).map { encoder.tokenIDs($0, maxTokens: n) }
-            let rate = measure(encoder, ids: Array(ids), threads: 1)
+            let (rate, _) = measure(encoder, ids: Array(ids), threads: 1)
             MiniLMEncoder.setAVX2Enabled(true)
             print(String(format: "\nportable C path (no AVX2), %d tokens, 1 thread, batch 8: %.1f texts/s, %.1f GFLOP/s",
                          n, rate, rate * encoder.flops(tokens: n) / 1e9))
@@ -62,17 +65,19 @@ struct EncoderBench: ParsableCommand {
         print(String(format: "resident memory at end: %.0f MB", ClassifierBench.rssMB()))
     }
 
-    /// Texts per second embedding `ids` repeatedly for `seconds` (after one warm-up call).
-    func measure(_ encoder: MiniLMEncoder, ids: [[Int32]], threads: Int) -> Double {
+    /// Texts per second and CPU seconds per text, embedding `ids` repeatedly for `seconds`
+    /// (after one warm-up call).
+    func measure(_ encoder: MiniLMEncoder, ids: [[Int32]], threads: Int) -> (textsPerSecond: Double, cpuPerText: Double) {
         let clock = ContinuousClock()
         _ = encoder.embed(tokenIDs: ids, threads: threads)
         var done = 0
-        let start = clock.now
+        let start = clock.now, cpu0 = FilterBench.cpuSeconds()
         while clock.now - start < .seconds(seconds) {
             _ = encoder.embed(tokenIDs: ids, threads: threads)
             done += ids.count
         }
-        return Double(done) / Self.secs(clock.now - start)
+        let cpu = FilterBench.cpuSeconds() - cpu0
+        return (Double(done) / Self.secs(clock.now - start), cpu / Double(done))
     }
 
     static func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

@@ -8,13 +8,13 @@ import Foundation
 /// let dense = PackedLinear(weight: w, bias: b, outputs: 384, inputs: 1536)
 /// dense.apply(x, rows: n, into: y)
 /// ```
-public struct PackedLinear: Sendable {
-    public let inputs: Int
-    public let outputs: Int
+struct PackedLinear: Sendable {
+    let inputs: Int
+    let outputs: Int
     let packed: [Float]
     let bias: [Float]
 
-    public init(weight: [Float], bias: [Float], outputs: Int, inputs: Int) {
+    init(weight: [Float], bias: [Float], outputs: Int, inputs: Int) {
         precondition(weight.count == outputs * inputs && bias.count == outputs)
         self.inputs = inputs
         self.outputs = outputs
