@@ -36,6 +36,13 @@ let package = Package(
         ),
         // System zlib, for reading and writing gzip streams (datasets, corpora).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The precise tier's sentence encoder: all-MiniLM-L6-v2 in Swift (safetensors reader,
+        // WordPiece tokenizer, BERT forward pass, mean pooling). Foundation only, no I/O beyond model files.
+        .target(name: "SentenceEncoder", dependencies: ["CEncoderKernels"]),
+        // The encoder's numeric kernels (packed GEMM with AVX2/FMA behind a runtime CPU check, GELU,
+        // softmax, LayerNorm) in C: Swift on Linux x86-64 targets baseline SSE2 and cannot emit FMA.
+        // Always optimized, so debug test runs of the forward pass take seconds, not minutes.
+        .target(name: "CEncoderKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // Rate limits, token budgets, tiers: pure arithmetic over a clock passed in.
         .target(name: "Limits"),
         // The layered content policy: model, YAML loading, resolution, validation, decisions,
@@ -107,13 +114,18 @@ let package = Package(
         .executableTarget(
             name: "warden-bench",
             dependencies: [
-                "WardenCore", "Classifier", "Limits", "Policy", "Filter",
+                "WardenCore", "Classifier", "Limits", "Policy", "Filter", "SentenceEncoder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/WardenBench"
         ),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier"]),
+        .testTarget(
+            name: "SentenceEncoderTests",
+            dependencies: ["SentenceEncoder", "CEncoderKernels"],
+            exclude: ["Fixtures"]   // read through #filePath
+        ),
         .testTarget(name: "FilterTests", dependencies: ["Filter", "Classifier", "WardenCore"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "LimitsTests", dependencies: ["Limits"]),

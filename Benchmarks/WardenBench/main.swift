@@ -288,7 +288,7 @@ struct WardenBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "warden-bench",
         abstract: "Micro-benchmarks and classifier design runs.",
-        subcommands: [ClassifierBench.self, PolicyBenchCommand.self, FilterBench.self, Train.self, Loso.self, Audit.self, Probe.self, LimitsBench.self]
+        subcommands: [ClassifierBench.self, PolicyBenchCommand.self, FilterBench.self, EncoderBench.self, EmbedProbe.self, Train.self, Loso.self, Audit.self, Probe.self, LimitsBench.self]
     )
 }
 
