@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy", "Eval", "Filter",
+                "WardenCore", "Store", "Gateway", "Classifier", "Limits", "Policy", "Eval", "Filter", "SentenceEncoder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

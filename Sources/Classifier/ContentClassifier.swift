@@ -25,7 +25,7 @@ public final class ContentClassifier: TextClassifying, Sendable {
     /// are then skipped and their categories score 0 (an error of at most this value, 100 times below
     /// any threshold in use).
     static let ruleGate = 0.005
-    static let defaultFileName = "warden-fast.bin"
+    public static let defaultFileName = "warden-fast.bin"
 
     public var modelName: String { header.name }
 
@@ -49,9 +49,9 @@ public final class ContentClassifier: TextClassifying, Sendable {
     }
 
     /// The paths `bundled()` tries, in order.
-    public static func bundledCandidates() -> [URL] {
+    public static func bundledCandidates(fileName defaultFileName: String = defaultFileName) -> [URL] {
         var urls: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["WARDEN_MODEL"], !env.isEmpty {
+        if defaultFileName == Self.defaultFileName, let env = ProcessInfo.processInfo.environment["WARDEN_MODEL"], !env.isEmpty {
             urls.append(URL(fileURLWithPath: env))
         }
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -68,16 +68,17 @@ public final class ContentClassifier: TextClassifying, Sendable {
     /// Finds and loads the shipped model: `$WARDEN_MODEL`, then `./Models/warden-fast.bin`, then
     /// `Models/` relative to the executable (`.build/<config>/warden` → `../../Models`).
     /// If `WARDEN_MODEL` is set, it must load (no silent fallback).
-    public static func bundled() throws -> ContentClassifier {
-        let candidates = bundledCandidates()
-        if let env = ProcessInfo.processInfo.environment["WARDEN_MODEL"], !env.isEmpty {
+    /// `fileName` picks another shipped model (the precise tier's); `WARDEN_MODEL` names the fast tier's only.
+    public static func bundled(fileName: String = defaultFileName) throws -> ContentClassifier {
+        let candidates = bundledCandidates(fileName: fileName)
+        if fileName == defaultFileName, let env = ProcessInfo.processInfo.environment["WARDEN_MODEL"], !env.isEmpty {
             return try load(contentsOf: URL(fileURLWithPath: env))
         }
         for url in candidates where FileManager.default.fileExists(atPath: url.path) {
             return try load(contentsOf: url)
         }
         throw ModelFileError(path: candidates.map(\.path).joined(separator: ", "),
-                             reason: "no model found; set WARDEN_MODEL or run `make model`")
+                             reason: "no \(fileName) found; set WARDEN_MODEL (fast tier) or run `make model`")
     }
 
     public func write(to url: URL) throws {
