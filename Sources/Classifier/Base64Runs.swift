@@ -40,11 +40,13 @@ public enum Base64Runs {
         let n = b.count
         var runs = 0
         while i < n {
-            // Fast skip: runs shorter than `minLength` (ordinary words) cost a comparison or two per byte.
-            guard inAlphabet(b[i]) else { i += 1; continue }
-            let start = i
+            // Probe every `minLength`-th byte: a run of `minLength` or more covers one of them. From a
+            // probe inside the alphabet, measure the run around it; ordinary words stop it early.
+            guard inAlphabet(b[i]) else { i += minLength; continue }
+            var start = i
+            while start > 0, inAlphabet(b[start - 1]) { start -= 1 }
             while i < n, inAlphabet(b[i]) { i += 1 }
-            guard i - start >= minLength else { continue }
+            guard i - start >= minLength else { i += minLength - 1; continue }
             var end = i
             var pad = 0
             while i < n, b[i] == 0x3D, pad < 2 { i += 1; pad += 1 }   // '='

@@ -247,60 +247,83 @@ public enum SafetyRules {
 /// ```
 struct RuleEvidence {
     let text: NormalizedText
+    private var hashes: TokenHashes?
     private var minorTable: MinorEvidence?
     private var goreTable: GoreEvidence?
 
     init(_ text: NormalizedText) { self.text = text }
 
+    private mutating func tokenHashes() -> TokenHashes {
+        if hashes == nil { hashes = TokenHashes(text) }
+        return hashes!
+    }
+
     mutating func minor(_ window: Range<Int>) -> Float {
         guard !window.isEmpty else { return 0 }
-        if minorTable == nil { minorTable = MinorEvidence(text) }
+        if minorTable == nil { minorTable = MinorEvidence(text, tokenHashes()) }
         return minorTable!.indicator(window)
     }
 
     mutating func gore(_ window: Range<Int>) -> Float {
         guard !window.isEmpty else { return 0 }
-        if goreTable == nil { goreTable = GoreEvidence(text) }
+        if goreTable == nil { goreTable = GoreEvidence(text, tokenHashes()) }
         return goreTable!.indicator(window)
+    }
+}
+
+/// The lexicon keys of every token and of every pair of neighbouring tokens, hashed once for both
+/// rules: `keys[t]` = `StableHash.hash(token t)`, `pairKeys[t]` = `StableHash.hash("token(t−1) token(t)")`.
+struct TokenHashes {
+    var states: [UInt64]
+    var keys: [UInt64]
+    var pairKeys: [UInt64]
+
+    init(_ text: NormalizedText) {
+        let n = text.tokens.count
+        var states = [UInt64](repeating: 0, count: n)
+        var keys = states, pairKeys = states
+        text.scalars.withUnsafeBufferPointer { s in
+            text.tokens.withUnsafeBufferPointer { toks in
+                for t in 0..<n {
+                    states[t] = SafetyRules.state(s, toks[t])
+                    keys[t] = StableHash.fmix(states[t])
+                    if t > 0 { pairKeys[t] = StableHash.fmix(SafetyRules.state(s, toks[t], from: StableHash.step(states[t - 1], 0x20))) }
+                }
+            }
+        }
+        self.states = states
+        self.keys = keys
+        self.pairKeys = pairKeys
     }
 }
 
 /// Per token t of a text: the minor-word weight, the weight of the phrase (t, t+1), and which
 /// age patterns anchored at t fire, by the neighbours they need (t alone, t+1, t+2, t−1).
 /// Filled lazily as windows are read: a window stops at its first certain match, as
-/// `SafetyRules.minorIndicator` does, so tokens after it are never hashed.
+/// `SafetyRules.minorIndicator` does, so the tokens after it are never looked up.
 struct MinorEvidence {
     let text: NormalizedText
-    private var keys: [UInt64]
-    private var states: [UInt64]
-    private var hashed: [Bool]
+    private let keys: [UInt64]
+    private let pairKeys: [UInt64]
+    /// The lexicons, read once (not `SafetyRules.tables` per token: copying that struct retains every table).
+    private let T = SafetyRules.tables
     private var word: [Float]
     private var phrase: [Float]
     /// Bit 0: fires alone; 1: needs t+1 in the window; 2: needs t+2; 3: needs t−1; 7: computed.
     private var hits: [UInt8]
 
-    init(_ text: NormalizedText) {
+    init(_ text: NormalizedText, _ hashes: TokenHashes) {
         self.text = text
+        keys = hashes.keys
+        pairKeys = hashes.pairKeys
         let n = text.tokens.count
-        keys = [UInt64](repeating: 0, count: n)
-        states = keys
-        hashed = [Bool](repeating: false, count: n)
         word = [Float](repeating: 0, count: n)
         phrase = word
         hits = [UInt8](repeating: 0, count: n)
     }
 
-    private mutating func key(_ t: Int) -> UInt64 {
-        if !hashed[t] {
-            states[t] = text.scalars.withUnsafeBufferPointer { SafetyRules.state($0, text.tokens[t]) }
-            keys[t] = StableHash.fmix(states[t])
-            hashed[t] = true
-        }
-        return keys[t]
-    }
-
-    private func number(_ t: Int, key: UInt64) -> Int? {
-        if let v = SafetyRules.tables.number[key] { return Int(v) }
+    private func number(_ t: Int) -> Int? {
+        if let v = T.number[keys[t]] { return Int(v) }
         let r = text.tokens[t]
         return text.scalars.withUnsafeBufferPointer { s -> Int? in
             guard r.count <= 3, r.allSatisfy({ s[$0] >= 0x30 && s[$0] <= 0x39 }) else { return nil }
@@ -309,17 +332,9 @@ struct MinorEvidence {
     }
 
     private mutating func compute(_ t: Int) {
-        let T = SafetyRules.tables
         let n = text.tokens.count
-        let k0 = key(t)
-        word[t] = T.minorWord[k0] ?? 0
-        if t + 1 < n {
-            _ = key(t + 1)
-            let pair = text.scalars.withUnsafeBufferPointer {
-                StableHash.fmix(SafetyRules.state($0, text.tokens[t + 1], from: StableHash.step(states[t], 0x20)))
-            }
-            phrase[t] = T.minorPhrase[pair] ?? 0
-        }
+        word[t] = T.minorWord[keys[t]] ?? 0
+        if t + 1 < n { phrase[t] = T.minorPhrase[pairKeys[t + 1]] ?? 0 }
         var h: UInt8 = 0x80
         let r = text.tokens[t]
         let c0 = text.scalars[r.lowerBound]
@@ -328,17 +343,17 @@ struct MinorEvidence {
             for p in r { w.append(Unicode.Scalar(text.scalars[p])!) }
             if let age = SafetyRules.leadingAge(String(w)), !age.rest.isEmpty {
                 if SafetyRules.ageUnits.contains(age.rest), age.value < 18 { h |= 1 }
-                if SafetyRules.ordinalSuffixes.contains(age.rest), age.value <= 12, t + 1 < n, T.grade.contains(key(t + 1)) { h |= 2 }
+                if SafetyRules.ordinalSuffixes.contains(age.rest), age.value <= 12, t + 1 < n, T.grade.contains(keys[t + 1]) { h |= 2 }
             }
         }
-        if let v = number(t, key: k0), v > 0, v < 18 {
-            if t + 1 < n, T.ageUnit.contains(key(t + 1)) {
-                if T.strongAgeUnit.contains(key(t + 1)) { h |= 2 }
-                if t + 2 < n, T.old.contains(key(t + 2)) { h |= 4 }
+        if let v = number(t), v > 0, v < 18 {
+            if t + 1 < n, T.ageUnit.contains(keys[t + 1]) {
+                if T.strongAgeUnit.contains(keys[t + 1]) { h |= 2 }
+                if t + 2 < n, T.old.contains(keys[t + 2]) { h |= 4 }
             }
-            if t > 0, T.ageWord.contains(key(t - 1)) { h |= 8 }
-            if t + 1 < n, T.grade.contains(key(t + 1)) { h |= 2 }
-            if t > 0, T.grade.contains(key(t - 1)) { h |= 8 }
+            if t > 0, T.ageWord.contains(keys[t - 1]) { h |= 8 }
+            if t + 1 < n, T.grade.contains(keys[t + 1]) { h |= 2 }
+            if t > 0, T.grade.contains(keys[t - 1]) { h |= 8 }
         }
         hits[t] = h
     }
@@ -367,39 +382,30 @@ struct GoreEvidence {
     var stem: [Float]
     var pair: [Float]
 
-    init(_ text: NormalizedText) {
+    init(_ text: NormalizedText, _ hashes: TokenHashes) {
         let n = text.tokens.count
         var stem = [Float](repeating: 0, count: n)
         var pair = [Float](repeating: 0, count: n)
         let T = SafetyRules.tables
         text.scalars.withUnsafeBufferPointer { s in
             text.tokens.withUnsafeBufferPointer { toks in
-                stem.withUnsafeMutableBufferPointer { stem in
-                    pair.withUnsafeMutableBufferPointer { pair in
-                        var prevState: UInt64 = 0
-                        for t in 0..<n {
-                            let r = toks[t]
-                            var h = StableHash.offset
-                            var best: Float = 0
-                            var len = 0
-                            // Most tokens start with no stem's first two letters: skip their prefix lookups.
-                            if r.count < 2 || T.goreStart(s[r.lowerBound], s[r.lowerBound + 1]) {
-                                for p in r {
-                                    h = StableHash.step(h, s[p])
-                                    len += 1
-                                    if len > T.goreStemMax { break }
-                                    if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
-                                }
-                            }
-                            stem[t] = best
-                            let full = len == r.count ? h : SafetyRules.state(s, r)
-                            if t > 0 {
-                                let key = StableHash.fmix(SafetyRules.state(s, r, from: StableHash.step(prevState, 0x20)))
-                                pair[t] = T.gorePhrase[key] ?? 0
-                            }
-                            prevState = full
+                for t in 0..<n {
+                    let r = toks[t]
+                    // Longest matching stem (prefix) of the token; most tokens start with no stem's
+                    // first two letters and skip the prefix lookups.
+                    var best: Float = 0
+                    if r.count < 2 || T.goreStart(s[r.lowerBound], s[r.lowerBound + 1]) {
+                        var h = StableHash.offset
+                        var len = 0
+                        for p in r {
+                            h = StableHash.step(h, s[p])
+                            len += 1
+                            if len > T.goreStemMax { break }
+                            if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
                         }
                     }
+                    stem[t] = best
+                    if t > 0 { pair[t] = T.gorePhrase[hashes.pairKeys[t]] ?? 0 }
                 }
             }
         }
