@@ -392,7 +392,8 @@ public enum TextNormalizer {
     /// one-character tokens (letters or leet digits, 2+ letters) separated by gaps of 1–3
     /// non-newline characters. Inside a run, the gaps between letters are the most frequent of the
     /// shortest gaps; a gap that differs from them and is longer, or holds a space, `/`, `|` or `.`,
-    /// separates words: `k i l l  y o u` and `k.i.l.l / y.o.u` → `kill you`.
+    /// separates words: `k i l l  y o u` and `k.i.l.l / y.o.u` → `kill you`; an apostrophe between
+    /// letter gaps does not (`d o n ' t` → `dont`).
     private static func joinSpacedRuns(_ raw: [RawToken], _ folded: [UInt32], _ buf: inout [UInt32]) -> [Piece] {
         var pieces: [Piece] = []
         pieces.reserveCapacity(raw.count)
@@ -425,6 +426,8 @@ public enum TextNormalizer {
                 let last = k == runEnd
                 let boundary = !last && {
                     let g = gaps[k - t]
+                    // An apostrophe between letter gaps is inside a word (`d o n ' t`).
+                    if g.apostrophe, g.length <= 2 * shortest + 1 { return false }
                     return g.key != letterGap && (g.length > shortest || g.separates)
                 }()
                 guard last || boundary else { continue }
@@ -443,16 +446,17 @@ public enum TextNormalizer {
         return pieces
     }
 
-    /// A gap's characters packed into a key (at most 3 scalars of 21 bits), its length, and whether
-    /// it holds a space, `/`, `|` or `.`.
-    private static func gapKey(_ f: [UInt32], _ r: Range<Int>) -> (key: UInt64, length: Int, separates: Bool) {
+    /// A gap's characters packed into a key (at most 3 scalars of 21 bits), its length, whether it
+    /// holds a space, `/`, `|` or `.`, and whether it holds an apostrophe.
+    private static func gapKey(_ f: [UInt32], _ r: Range<Int>) -> (key: UInt64, length: Int, separates: Bool, apostrophe: Bool) {
         var key: UInt64 = 0
-        var separates = false
+        var separates = false, apostrophe = false
         for p in r {
             key = (key << 21) | UInt64(f[p])
             if f[p] == space || f[p] == 0x2F || f[p] == 0x7C || f[p] == 0x2E { separates = true }
+            if f[p] == 0x27 { apostrophe = true }
         }
-        return (key, r.count, separates)
+        return (key, r.count, separates, apostrophe)
     }
 
     /// Per piece: whether it sits in fully leetspeaked text, where every word is written with
@@ -555,18 +559,18 @@ public enum TextNormalizer {
         }
     }
 
-    /// Leetspeak in fully leetspeaked text: a lone `4` or `1` is `a` or `i`, two leet digits are a
-    /// two-letter word (`70` → `to`); a token of letters and leet characters only has all of them
-    /// replaced (`73ll1ng` → `telling`, `h15` → `his`).
+    /// Leetspeak in fully leetspeaked text: a lone `4` or `1` is `a` or `i`, two or three leet
+    /// digits are a short word (`70` → `to`, `175` → `its`); a token of letters and leet characters
+    /// only has all of them replaced (`73ll1ng` → `telling`, `h15` → `his`).
     /// Other tokens get the ordinary rule (`applyLeet`).
     static func applyFullLeet(_ tok: inout [UInt32]) {
         if tok.count == 1 {
             if tok[0] == 0x34 { tok[0] = 0x61 } else if tok[0] == 0x31 { tok[0] = 0x69 }
             return
         }
-        // Two leet digits are a two-letter word (70 → to, 50 → so, 15 → is); longer numbers stay.
-        if tok.count == 2, isDigit(tok[0]), isDigit(tok[1]), isLeet(tok[0]), isLeet(tok[1]) {
-            tok[0] = leetValue(tok[0]); tok[1] = leetValue(tok[1])
+        // Two or three leet digits are a short word (70 → to, 50 → so, 175 → its); longer numbers stay.
+        if tok.count <= 3, tok.allSatisfy({ isDigit($0) && isLeet($0) }) {
+            for k in tok.indices { tok[k] = leetValue(tok[k]) }
             return
         }
         var letters = 0
