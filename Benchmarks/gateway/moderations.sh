@@ -65,7 +65,8 @@ for r in $(seq 1 "$ROUNDS"); do
     read -r _ reqs dur p50 p99 errs <<<"$(wrk -t1 -c1 -d"${DURATION}s" -s "$WORK/mod$i.lua" "http://127.0.0.1:${PORTS[$i]}/v1/moderations" | grep RESULT)"
     [[ -n $perf_pid ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; echo "perf data: $WORK/perf.data"; }
     rps=$(awk -v r="$reqs" -v d="$dur" 'BEGIN{printf "%.0f", r/(d/1e6)}')
-    printf "%-5s %-40s %9s %8s %8s %6s\n" "$r" "${BINS[$i]: -40}" "$rps" "$p50" "$p99" "$errs"
+    label=${BINS[$i]}; (( ${#label} > 40 )) && label=…${label: -39}
+    printf "%-5s %-40s %9s %8s %8s %6s\n" "$r" "$label" "$rps" "$p50" "$p99" "$errs"
     SUM_RPS[$i]=$(awk -v a="${SUM_RPS[$i]:-0}" -v b="$rps" 'BEGIN{print a+b}')
     SUM_P50[$i]=$(awk -v a="${SUM_P50[$i]:-0}" -v b="$p50" 'BEGIN{print a+b}')
     SUM_P99[$i]=$(awk -v a="${SUM_P99[$i]:-0}" -v b="$p99" 'BEGIN{print a+b}')
