@@ -127,15 +127,6 @@ public final class ContentClassifier: TextClassifying, Sendable {
         return out
     }
 
-    /// Calibrated scores of the 8 categories (index order) and the `any` head, for one window.
-    func windowScores(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache? = nil) -> (scores: [Double], any: Double) {
-        var evidence = RuleEvidence(text)
-        var s = [Double](repeating: 0, count: ModerationCategory.allCases.count)
-        let z = cache.map { logits(text, tokens: tokens, cache: $0) } ?? logits(text, tokens: tokens)
-        let any = windowScores(z, tokens: tokens, evidence: &evidence, into: &s)
-        return (s, any)
-    }
-
     /// One window's scores from its raw logits `z`, written into `s` (8 categories, index order);
     /// returns the `any` head's score. The rules read `evidence`, gathered once per text.
     @inline(__always)
