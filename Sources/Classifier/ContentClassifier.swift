@@ -90,7 +90,16 @@ public final class ContentClassifier: TextClassifying, Sendable {
 
     /// Raw logits of every slot for a window of a normalized text.
     @inline(__always) func logits(_ text: NormalizedText, tokens: Range<Int>) -> SIMD8<Float> {
-        weights.logits(hasher.features(of: text, tokens: tokens))
+        guard !tokens.isEmpty else { return weights.logits(SparseVector()) }
+        let table = hasher.count(text, tokens: tokens)
+        defer { table.deallocate() }
+        return hasher.logits(table, weights: weights)
+    }
+
+    /// Raw logits of a window from the text's token cache (windows of a long text).
+    @inline(__always) func logits(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache) -> SIMD8<Float> {
+        guard !tokens.isEmpty else { return weights.logits(SparseVector()) }
+        return weights.logits(hasher.features(of: text, tokens: tokens, cache: cache))
     }
 
     /// Token ranges of the windows of `text` (one range when it fits in one window).
@@ -119,40 +128,55 @@ public final class ContentClassifier: TextClassifying, Sendable {
         return out
     }
 
-    /// Calibrated scores of the 8 categories (index order) and the `any` head, for one window.
-    func windowScores(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache? = nil,
-                      extraLogits: SIMD8<Float> = .zero) -> (scores: [Double], any: Double) {
-        let z = extraLogits + (cache.map { weights.logits(hasher.features(of: text, tokens: tokens, cache: $0)) } ?? logits(text, tokens: tokens))
-        var s = [Double](repeating: 0, count: ModerationCategory.allCases.count)
+    /// One window's scores from its raw logits `z`, written into `s` (8 categories, index order);
+    /// returns the `any` head's score. The rules read `evidence`, gathered once per text.
+    @inline(__always)
+    func windowScores(_ z: SIMD8<Float>, tokens: Range<Int>, evidence: inout RuleEvidence, into s: inout [Double]) -> Double {
         s[0] = calibrator.probability(z, Head.sexual.rawValue)
+        s[1] = 0
         s[2] = calibrator.probability(z, Head.hate.rawValue)
         s[3] = calibrator.probability(z, Head.hateThreatening.rawValue)
         s[4] = calibrator.probability(z, Head.harassment.rawValue)
         s[5] = calibrator.probability(z, Head.selfHarm.rawValue)
         s[6] = calibrator.probability(z, Head.violence.rawValue)
+        s[7] = 0
         let any = calibrator.probability(z, Head.any.rawValue)
-        if s[0] >= Self.ruleGate || s[6] >= Self.ruleGate {
-            if s[0] >= Self.ruleGate { s[1] = s[0] * Double(SafetyRules.minorIndicator(text, tokens: tokens)) }
-            if s[6] >= Self.ruleGate { s[7] = s[6] * Double(SafetyRules.goreIndicator(text, tokens: tokens)) }
-        }
-        return (s, any)
+        if s[0] >= Self.ruleGate { s[1] = s[0] * Double(evidence.minor(tokens)) }
+        if s[6] >= Self.ruleGate { s[7] = s[6] * Double(evidence.gore(tokens)) }
+        return any
     }
 
     /// Scores of the 8 categories in `ModerationCategory` index order, and the `any` head's score.
+    /// Base64 runs in `text` that decode to readable text (`Base64Runs`) are scored too, and each
+    /// category keeps the maximum, so encoding a request does not hide it.
     public func scores(_ text: String) -> (categories: [Double], any: Double) {
-        scores(normalized: TextNormalizer.normalize(text))
+        var result = scores(normalized: TextNormalizer.normalize(text))
+        for decoded in Base64Runs.decodedTexts(in: text) {
+            let d = scores(normalized: TextNormalizer.normalize(decoded))
+            for i in 0..<result.categories.count where d.categories[i] > result.categories[i] { result.categories[i] = d.categories[i] }
+            result.any = max(result.any, d.any)
+        }
+        return result
     }
 
     /// `extraLogits` are added to every window's raw logits: the precise tier's dense part, computed
     /// once per text from its sentence embedding.
     public func scores(normalized: NormalizedText, extraLogits: SIMD8<Float> = .zero) -> (categories: [Double], any: Double) {
-        var best = [Double](repeating: 0, count: ModerationCategory.allCases.count)
-        var bestAny = 0.0
         let ws = windows(normalized)
-        // Overlapping windows share tokens: hash each token's n-grams once for all of them.
-        let cache = ws.count > 1 ? hasher.tokenCache(of: normalized) : nil
+        var evidence = RuleEvidence(normalized)
+        var best = [Double](repeating: 0, count: ModerationCategory.allCases.count)
+        if ws.count == 1 {
+            let a = windowScores(extraLogits + logits(normalized, tokens: ws[0]), tokens: ws[0], evidence: &evidence, into: &best)
+            return (best, a)
+        }
+        // Overlapping windows share tokens: each token's n-grams are hashed once, numbered densely
+        // with their weight rows gathered once (`DocumentFeatures`), and the rules' evidence is
+        // gathered once.
+        let cache = hasher.tokenCache(of: normalized)
+        var bestAny = 0.0
+        var s = best
         for w in ws {
-            let (s, a) = windowScores(normalized, tokens: w, cache: cache, extraLogits: extraLogits)
+            let a = windowScores(extraLogits + logits(normalized, tokens: w, cache: cache), tokens: w, evidence: &evidence, into: &s)
             for i in 0..<best.count where s[i] > best[i] { best[i] = s[i] }
             bestAny = max(bestAny, a)
         }

@@ -112,9 +112,15 @@ public struct FeatureHasher: Sendable {
     /// Features of the tokens `tokenRange` of `text` (a window).
     public func features(of text: NormalizedText, tokens tokenRange: Range<Int>) -> SparseVector {
         guard !tokenRange.isEmpty else { return SparseVector() }
+        let table = count(text, tokens: tokenRange)
+        defer { table.deallocate() }
+        return finish(table)
+    }
+
+    /// The raw feature counts of a window (hashing its tokens). The caller deallocates the table.
+    func count(_ text: NormalizedText, tokens tokenRange: Range<Int>) -> CountTable {
         let charOn = config.charMax >= config.charMin && config.charMin > 0
         var table = countTable(for: text, tokens: tokenRange, charOn: charOn)
-        defer { table.deallocate() }
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
         let cMin = config.charMin, cMax = config.charMax
         text.scalars.withUnsafeBufferPointer { s in
@@ -134,7 +140,37 @@ public struct FeatureHasher: Sendable {
                 }
             }
         }
-        return finish(table)
+        return table
+    }
+
+    /// Raw logits of `weights` for the L2-normalised vector of a window's counts, without building
+    /// the vector: the same arithmetic in the same order as `weights.logits(finish(table))`, so the
+    /// same bits (one pass for the norm, one for the weighted sum).
+    func logits(_ table: CountTable, weights: LinearWeights) -> SIMD8<Float> {
+        let ww = config.wordWeight, cw = config.charWeight
+        let buckets = weights.buckets
+        return FeatureHasher.logTable.withUnsafeBufferPointer { lt -> SIMD8<Float> in
+            @inline(__always) func value(_ slot: Int) -> Float {
+                let c = Int(table.counts[slot])
+                return (c < lt.count ? lt[c] : 1 + logf(Float(c))) * (table.isWord[slot] ? ww : cw)
+            }
+            var norm: Float = 0
+            for k in 0..<table.unique {
+                let v = value(Int(table.order[k]))
+                norm += v * v
+            }
+            let inv: Float = norm > 0 ? 1 / norm.squareRoot() : 1
+            return weights.storage.withUnsafeBufferPointer { w -> SIMD8<Float> in
+                let raw = UnsafeRawPointer(w.baseAddress!)
+                var acc = raw.loadUnaligned(fromByteOffset: buckets * headSlots * 4, as: SIMD8<Float>.self)
+                for k in 0..<table.unique {
+                    let slot = Int(table.order[k])
+                    let v = norm > 0 ? value(slot) * inv : value(slot)
+                    acc += v * raw.loadUnaligned(fromByteOffset: Int(table.keys[slot]) &* (headSlots * 4), as: SIMD8<Float>.self)
+                }
+                return acc
+            }
+        }
     }
 
     /// The table's counts as a sparse vector in first-insertion order: 1 + ln(tf), block weights, L2-normalised.
@@ -180,43 +216,62 @@ public struct FeatureHasher: Sendable {
         let charOn = config.charMax >= config.charMin && config.charMin > 0
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
         let cMin = config.charMin, cMax = config.charMax
-        cache.buckets.reserveCapacity(text.scalars.count * (charOn ? (cMax - cMin + 1) : 1) + 4 * text.tokens.count)
-        cache.starts.reserveCapacity(text.tokens.count + 1)
-        text.scalars.withUnsafeBufferPointer { s in
-            var prevWord: UInt64 = 0
-            for (t, r) in text.tokens.enumerated() {
-                var h = StableHash.offset ^ FeatureHasher.wordSeed
-                for p in r { h = StableHash.step(h, s[p]) }
-                if wordUni { cache.buckets.append(bucket(h)) }
-                if wordBi, t > 0 { cache.buckets.append(bucket((prevWord &* 0x100_0000_01b3) ^ h ^ FeatureHasher.bigramSeed)) }
-                prevWord = h
-                if charOn { Self.forEachCharGram(s, r, cMin, cMax) { cache.buckets.append(bucket($0)) } }
-                cache.starts.append(cache.buckets.count)
+        // An upper bound of the entries: per token, 2 word features and at most (cMax − cMin + 1)
+        // n-grams per start position of the padded token.
+        let perChar = charOn ? cMax - cMin + 1 : 0
+        let capacity = text.tokens.reduce(0) { $0 + 2 + perChar * ($1.count + 2) }
+        var starts = [Int](repeating: 0, count: text.tokens.count + 1)
+        cache.buckets = [UInt32](unsafeUninitializedCapacity: capacity) { out, count in
+            var k = 0
+            text.scalars.withUnsafeBufferPointer { s in
+                text.tokens.withUnsafeBufferPointer { toks in
+                    var prevWord: UInt64 = 0
+                    for t in 0..<toks.count {
+                        let r = toks[t]
+                        var h = StableHash.offset ^ FeatureHasher.wordSeed
+                        for p in r { h = StableHash.step(h, s[p]) }
+                        if wordUni { out[k] = bucket(h); k += 1 }
+                        if wordBi, t > 0 { out[k] = bucket((prevWord &* 0x100_0000_01b3) ^ h ^ FeatureHasher.bigramSeed); k += 1 }
+                        prevWord = h
+                        if charOn { Self.forEachCharGram(s, r, cMin, cMax) { out[k] = bucket($0); k += 1 } }
+                        starts[t + 1] = k
+                    }
+                }
             }
+            count = k
         }
+        cache.starts = starts
         return cache
     }
 
     /// Features of the window `tokenRange`, from a cache of the whole text.
     public func features(of text: NormalizedText, tokens tokenRange: Range<Int>, cache: TokenCache) -> SparseVector {
         guard !tokenRange.isEmpty else { return SparseVector() }
+        let table = count(text, tokens: tokenRange, cache: cache)
+        defer { table.deallocate() }
+        return finish(table)
+    }
+
+    /// The raw feature counts of a window, from a cache of the whole text. The caller deallocates the table.
+    func count(_ text: NormalizedText, tokens tokenRange: Range<Int>, cache: TokenCache) -> CountTable {
         let charOn = config.charMax >= config.charMin && config.charMin > 0
         var table = countTable(for: text, tokens: tokenRange, charOn: charOn)
-        defer { table.deallocate() }
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
         cache.buckets.withUnsafeBufferPointer { b in
-            for t in tokenRange {
-                var k = cache.starts[t]
-                let end = cache.starts[t + 1]
-                if wordUni { table.add(b[k], word: true); k += 1 }
-                if wordBi, t > 0 {
-                    if t > tokenRange.lowerBound { table.add(b[k], word: true) }
-                    k += 1
+            cache.starts.withUnsafeBufferPointer { starts in
+                for t in tokenRange {
+                    var k = starts[t]
+                    let end = starts[t + 1]
+                    if wordUni { table.add(b[k], word: true); k += 1 }
+                    if wordBi, t > 0 {
+                        if t > tokenRange.lowerBound { table.add(b[k], word: true) }
+                        k += 1
+                    }
+                    while k < end { table.add(b[k], word: false); k += 1 }
                 }
-                while k < end { table.add(b[k], word: false); k += 1 }
             }
         }
-        return finish(table)
+        return table
     }
 
     /// 1 + ln(c) for small counts.

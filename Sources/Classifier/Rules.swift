@@ -71,6 +71,23 @@ public enum SafetyRules {
         let gorePhrase = KeyTable(gorePhrases.map { (key($0.key), $0.value) })
         let goreStemMin = goreStems.map { $0.0.unicodeScalars.count }.min()!
         let goreStemMax = goreStems.map { $0.0.unicodeScalars.count }.max()!
+        /// Bit (a·26 + b) set when some gore stem starts with the ASCII letters a, b.
+        let goreStarts: [UInt64] = {
+            var bits = [UInt64](repeating: 0, count: 11)
+            for (stem, _) in goreStems {
+                let u = Array(stem.unicodeScalars.map(\.value))
+                let i = Int(u[0] - 0x61) * 26 + Int(u[1] - 0x61)
+                bits[i >> 6] |= 1 << UInt64(i & 63)
+            }
+            return bits
+        }()
+
+        /// Whether a token starting with scalars a, b can match a gore stem (non-letters: maybe).
+        @inline(__always) func goreStart(_ a: UInt32, _ b: UInt32) -> Bool {
+            guard a >= 0x61, a <= 0x7A, b >= 0x61, b <= 0x7A else { return true }
+            let i = Int(a - 0x61) * 26 + Int(b - 0x61)
+            return goreStarts[i >> 6] & (1 << UInt64(i & 63)) != 0
+        }
     }
     static let tables = Tables()
     static let ordinalSuffixes: Set<String> = ["th", "st", "nd", "rd"]
@@ -216,6 +233,194 @@ public enum SafetyRules {
             }
             return 1 - expf(-total)
         }
+    }
+}
+
+/// The rules' per-token evidence over a whole text, computed once, so the overlapping windows of a
+/// long text read it instead of hashing their tokens again. For every window `w`,
+/// `minor(w)` == `SafetyRules.minorIndicator(text, tokens: w)` and `gore(w)` ==
+/// `SafetyRules.goreIndicator(text, tokens: w)`, bit for bit (same matches, same summation order).
+///
+/// ```swift
+/// var e = RuleEvidence(text)
+/// for w in windows { e.minor(w); e.gore(w) }
+/// ```
+struct RuleEvidence {
+    let text: NormalizedText
+    private var hashes: TokenHashes?
+    private var minorTable: MinorEvidence?
+    private var goreTable: GoreEvidence?
+
+    init(_ text: NormalizedText) { self.text = text }
+
+    private mutating func tokenHashes() -> TokenHashes {
+        if hashes == nil { hashes = TokenHashes(text) }
+        return hashes!
+    }
+
+    mutating func minor(_ window: Range<Int>) -> Float {
+        guard !window.isEmpty else { return 0 }
+        if minorTable == nil { minorTable = MinorEvidence(text, tokenHashes()) }
+        return minorTable!.indicator(window)
+    }
+
+    mutating func gore(_ window: Range<Int>) -> Float {
+        guard !window.isEmpty else { return 0 }
+        if goreTable == nil { goreTable = GoreEvidence(text, tokenHashes()) }
+        return goreTable!.indicator(window)
+    }
+}
+
+/// The lexicon keys of every token and of every pair of neighbouring tokens, hashed once for both
+/// rules: `keys[t]` = `StableHash.hash(token t)`, `pairKeys[t]` = `StableHash.hash("token(t−1) token(t)")`.
+struct TokenHashes {
+    var states: [UInt64]
+    var keys: [UInt64]
+    var pairKeys: [UInt64]
+
+    init(_ text: NormalizedText) {
+        let n = text.tokens.count
+        var states = [UInt64](repeating: 0, count: n)
+        var keys = states, pairKeys = states
+        text.scalars.withUnsafeBufferPointer { s in
+            text.tokens.withUnsafeBufferPointer { toks in
+                for t in 0..<n {
+                    states[t] = SafetyRules.state(s, toks[t])
+                    keys[t] = StableHash.fmix(states[t])
+                    if t > 0 { pairKeys[t] = StableHash.fmix(SafetyRules.state(s, toks[t], from: StableHash.step(states[t - 1], 0x20))) }
+                }
+            }
+        }
+        self.states = states
+        self.keys = keys
+        self.pairKeys = pairKeys
+    }
+}
+
+/// Per token t of a text: the minor-word weight, the weight of the phrase (t, t+1), and which
+/// age patterns anchored at t fire, by the neighbours they need (t alone, t+1, t+2, t−1).
+/// Filled lazily as windows are read: a window stops at its first certain match, as
+/// `SafetyRules.minorIndicator` does, so the tokens after it are never looked up.
+struct MinorEvidence {
+    let text: NormalizedText
+    private let keys: [UInt64]
+    private let pairKeys: [UInt64]
+    /// The lexicons, read once (not `SafetyRules.tables` per token: copying that struct retains every table).
+    private let T = SafetyRules.tables
+    private var word: [Float]
+    private var phrase: [Float]
+    /// Bit 0: fires alone; 1: needs t+1 in the window; 2: needs t+2; 3: needs t−1; 7: computed.
+    private var hits: [UInt8]
+
+    init(_ text: NormalizedText, _ hashes: TokenHashes) {
+        self.text = text
+        keys = hashes.keys
+        pairKeys = hashes.pairKeys
+        let n = text.tokens.count
+        word = [Float](repeating: 0, count: n)
+        phrase = word
+        hits = [UInt8](repeating: 0, count: n)
+    }
+
+    private func number(_ t: Int) -> Int? {
+        if let v = T.number[keys[t]] { return Int(v) }
+        let r = text.tokens[t]
+        return text.scalars.withUnsafeBufferPointer { s -> Int? in
+            guard r.count <= 3, r.allSatisfy({ s[$0] >= 0x30 && s[$0] <= 0x39 }) else { return nil }
+            return r.reduce(0) { $0 * 10 + Int(s[$1] - 0x30) }
+        }
+    }
+
+    private mutating func compute(_ t: Int) {
+        let n = text.tokens.count
+        word[t] = T.minorWord[keys[t]] ?? 0
+        if t + 1 < n { phrase[t] = T.minorPhrase[pairKeys[t + 1]] ?? 0 }
+        var h: UInt8 = 0x80
+        let r = text.tokens[t]
+        let c0 = text.scalars[r.lowerBound]
+        if c0 >= 0x30 && c0 <= 0x39, r.contains(where: { text.scalars[$0] < 0x30 || text.scalars[$0] > 0x39 }) {
+            var w = String.UnicodeScalarView()
+            for p in r { w.append(Unicode.Scalar(text.scalars[p])!) }
+            if let age = SafetyRules.leadingAge(String(w)), !age.rest.isEmpty {
+                if SafetyRules.ageUnits.contains(age.rest), age.value < 18 { h |= 1 }
+                if SafetyRules.ordinalSuffixes.contains(age.rest), age.value <= 12, t + 1 < n, T.grade.contains(keys[t + 1]) { h |= 2 }
+            }
+        }
+        if let v = number(t), v > 0, v < 18 {
+            if t + 1 < n, T.ageUnit.contains(keys[t + 1]) {
+                if T.strongAgeUnit.contains(keys[t + 1]) { h |= 2 }
+                if t + 2 < n, T.old.contains(keys[t + 2]) { h |= 4 }
+            }
+            if t > 0, T.ageWord.contains(keys[t - 1]) { h |= 8 }
+            if t + 1 < n, T.grade.contains(keys[t + 1]) { h |= 2 }
+            if t > 0, T.grade.contains(keys[t - 1]) { h |= 8 }
+        }
+        hits[t] = h
+    }
+
+    /// The indicator of the window, as `SafetyRules.minorIndicator(text, tokens: window)` computes it.
+    mutating func indicator(_ window: Range<Int>) -> Float {
+        var best: Float = 0
+        let lo = window.lowerBound, hi = window.upperBound
+        for t in window {
+            if hits[t] == 0 { compute(t) }
+            best = max(best, word[t])
+            if t + 1 < hi { best = max(best, phrase[t]) }
+            if best >= 1 { return 1 }
+            let h = hits[t]
+            if h & 1 != 0 { return 1 }
+            if h & 2 != 0, t + 1 < hi { return 1 }
+            if h & 4 != 0, t + 2 < hi { return 1 }
+            if h & 8 != 0, t > lo { return 1 }
+        }
+        return best
+    }
+}
+
+/// Per token t of a text: the weight of its longest gore stem and of the gore phrase (t−1, t).
+struct GoreEvidence {
+    var stem: [Float]
+    var pair: [Float]
+
+    init(_ text: NormalizedText, _ hashes: TokenHashes) {
+        let n = text.tokens.count
+        var stem = [Float](repeating: 0, count: n)
+        var pair = [Float](repeating: 0, count: n)
+        let T = SafetyRules.tables
+        text.scalars.withUnsafeBufferPointer { s in
+            text.tokens.withUnsafeBufferPointer { toks in
+                for t in 0..<n {
+                    let r = toks[t]
+                    // Longest matching stem (prefix) of the token; most tokens start with no stem's
+                    // first two letters and skip the prefix lookups.
+                    var best: Float = 0
+                    if r.count < 2 || T.goreStart(s[r.lowerBound], s[r.lowerBound + 1]) {
+                        var h = StableHash.offset
+                        var len = 0
+                        for p in r {
+                            h = StableHash.step(h, s[p])
+                            len += 1
+                            if len > T.goreStemMax { break }
+                            if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
+                        }
+                    }
+                    stem[t] = best
+                    if t > 0 { pair[t] = T.gorePhrase[hashes.pairKeys[t]] ?? 0 }
+                }
+            }
+        }
+        self.stem = stem
+        self.pair = pair
+    }
+
+    /// The indicator of the window, as `SafetyRules.goreIndicator(text, tokens: window)` computes it.
+    func indicator(_ window: Range<Int>) -> Float {
+        var total: Float = 0
+        for t in window {
+            total += stem[t]
+            if t > window.lowerBound { total += pair[t] }
+        }
+        return 1 - expf(-total)
     }
 }
 

@@ -25,13 +25,44 @@ struct ModerationsRoute: Sendable {
             $0.tokensEstimated = true
             $0.firstByteAt = .now
         }
-        let results = JSONValue.array(Self.moderate(inputs, with: classifier).map(Self.json))
-        let response = JSONValue.object([
-            ("id", .string("modr-" + Identifier.randomBase62(24))),
-            ("model", .string(classifier.modelName)),
-            ("results", results),
-        ])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: response.serialized())))
+        let results = Self.moderate(inputs, with: classifier)
+        var out = ByteBuffer()
+        Self.writeResponse(id: "modr-" + Identifier.randomBase62(24), model: classifier.modelName, results: results, into: &out)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: out))
+    }
+
+    /// The response body, written straight into a buffer from precomputed key fragments: the same
+    /// bytes as `json(_:)` serialized inside `{"id", "model", "results"}` (tested), without building a
+    /// `JSONValue` tree per request.
+    static func writeResponse(id: String, model: String, results: [ModerationResult], into out: inout ByteBuffer) {
+        out.reserveCapacity(96 + model.utf8.count + results.count * 420)
+        out.writeString(#"{"id":"#)
+        out.writeBytes(JSONValue.string(id).serialized())
+        out.writeString(#","model":"#)
+        out.writeBytes(JSONValue.string(model).serialized())
+        out.writeString(#","results":["#)
+        for (i, result) in results.enumerated() {
+            if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
+            out.writeString(result.flagged ? #"{"flagged":true,"categories":{"# : #"{"flagged":false,"categories":{"#)
+            for (k, c) in ModerationCategory.allCases.enumerated() {
+                out.writeBytes(Fragments.keys[k])
+                out.writeString((result.categories[c] ?? false) ? "true" : "false")
+            }
+            out.writeString(#"},"category_scores":{"#)
+            for (k, c) in ModerationCategory.allCases.enumerated() {
+                out.writeBytes(Fragments.keys[k])
+                out.writeString(Self.format(result.categoryScores[c] ?? 0))
+            }
+            out.writeString("}}")
+        }
+        out.writeString("]}")
+    }
+
+    /// `"name":` for each category (with the separating comma from the second on).
+    enum Fragments {
+        static let keys: [[UInt8]] = ModerationCategory.allCases.enumerated().map { k, c in
+            (k > 0 ? [UInt8(ascii: ",")] : []) + JSONValue.string(c.rawValue).serialized() + [UInt8(ascii: ":")]
+        }
     }
 
     /// Names that ask for the precise tier, besides its model's own name.
@@ -87,6 +118,7 @@ struct ModerationsRoute: Sendable {
         return texts
     }
 
+    /// One result as a `JSONValue` (the reference shape `writeResponse` must reproduce).
     static func json(_ result: ModerationResult) -> JSONValue {
         let cats = ModerationCategory.allCases
         return .object([
