@@ -46,8 +46,9 @@ test-swift: encoder
 	$(SWIFT) build --build-tests
 	WARDEN_ENCODER_DIR=$(CURDIR)/$(ENCODER_DIR) $(SWIFT) test --skip-build --parallel --num-workers 2
 
-test-e2e: build venv
-	WARDEN_BIN=$$($(SWIFT) build --show-bin-path)/warden $(PY) -m pytest -q -rs tests/e2e
+test-e2e: build venv encoder
+	WARDEN_BIN=$$($(SWIFT) build --show-bin-path)/warden WARDEN_ENCODER_DIR=$(CURDIR)/$(ENCODER_DIR) WARDEN_REQUIRE_ENCODER=1 \
+	  $(PY) -m pytest -q -rs tests/e2e
 
 bench: bench-gateway bench-classifier bench-pure bench-eval bench-filter bench-encoder
 
@@ -74,13 +75,16 @@ bench-filter:
 	$(SWIFT) build $(RELEASE) --product warden-bench
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden-bench filter
 
-## Retrain the shipped classifier from ../shared/datasets (not needed to run or test).
 ## Eval CPU per request (warden eval against a fast fake endpoint) relative to SmolLM2's on llama.cpp.
 bench-eval: release venv
 	WARDEN_BIN=$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden $(PY) Benchmarks/eval/bench_eval.py
 
-model: release
+## Retrain both shipped tiers from ../shared/datasets (not needed to run or test); the precise tier
+## embeds its ~32k training texts with the encoder once (cached in var/cache/embeddings.bin).
+model: release encoder
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden train --data $(DATASETS)/*.jsonl.gz --out Models/warden-fast.bin
+	WARDEN_ENCODER_DIR=$(CURDIR)/$(ENCODER_DIR) $$($(SWIFT) build $(RELEASE) --show-bin-path)/warden train --precise \
+	  --data $(DATASETS)/*.jsonl.gz --out Models/warden-precise.bin
 
 clean:
 	rm -rf .build var

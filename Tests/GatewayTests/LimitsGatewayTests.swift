@@ -308,6 +308,7 @@ private extension TestResponse {
         #expect(config.limits?.tiers["sandbox"]?.limits.monthlySpendMicros == 5_000_000)
         #expect(config.policy?.file == "config/policy.example.yaml")
         #expect(try config.policy?.platform() == .standard)
+        #expect(config.moderation.precise?.escalation == "uncertain" && config.moderation.precise?.band == [0.5, 1.5])
     }
 }
 

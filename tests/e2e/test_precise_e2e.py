@@ -1,0 +1,76 @@
+"""The precise tier end to end: the real `warden serve` with the shipped precise model and the real
+all-MiniLM-L6-v2 encoder (`make encoder` puts it in var/encoder), called with the openai SDK."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import openai
+import pytest
+
+from conftest import REPO, start_gateway, stop_and_check, warden_bin
+
+ENCODER = Path(os.environ.get("WARDEN_ENCODER_DIR", REPO / "var" / "encoder"))
+PRECISE_MODEL = REPO / "Models" / "warden-precise.bin"
+
+pytestmark = pytest.mark.skipif(
+    not (ENCODER / "model.safetensors").exists() and not os.environ.get("WARDEN_REQUIRE_ENCODER"),
+    reason="no encoder in var/encoder (run `make encoder`; `make test` does)")
+
+HARMFUL = "I will find you tonight and cut your throat, you worthless pig."
+BENIGN = "Could you share a recipe for a lemon cake with a crunchy glaze?"
+
+
+@pytest.fixture(scope="module")
+def precise_gateway(fake_upstream, tmp_path_factory):
+    yaml = ("moderation:\n  precise:\n"
+            f"    model: {PRECISE_MODEL}\n    encoder: {ENCODER}\n    escalation: uncertain\n")
+    gw = start_gateway(fake_upstream, tmp_path_factory.mktemp("precise"), extra_yaml=yaml)
+    yield gw
+    stop_and_check(gw)
+
+
+def client_for(gw):
+    return openai.OpenAI(base_url=gw.base + "/v1", api_key=gw.key, max_retries=0)
+
+
+def test_sdk_moderations_with_the_precise_tier(precise_gateway):
+    client = client_for(precise_gateway)
+    result = client.moderations.create(model="warden-precise", input=[HARMFUL, BENIGN])
+    assert result.model == "warden-precise-1"
+    harmful, benign = result.results
+    assert harmful.flagged and harmful.categories.violence
+    assert not benign.flagged
+    assert max(benign.category_scores.model_dump(by_alias=True).values()) < 0.3
+    # The fast tier alone, by name, answers under its own model name.
+    fast = client.moderations.create(model="warden-fast", input=BENIGN)
+    assert fast.model == "warden-fast-1" and not fast.results[0].flagged
+
+
+def test_the_precise_tier_scores_differ_from_the_fast_tier(precise_gateway):
+    client = client_for(precise_gateway)
+    text = "people like you should not be allowed to live near decent families"
+    p = client.moderations.create(model="warden-precise", input=text).results[0].category_scores.model_dump(by_alias=True)
+    f = client.moderations.create(model="warden-fast", input=text).results[0].category_scores.model_dump(by_alias=True)
+    assert p != f
+
+
+def test_a_missing_encoder_stops_startup_with_a_clear_error(fake_upstream, tmp_path):
+    yaml = "moderation:\n  precise:\n    encoder: /nonexistent/encoder\n"
+    from conftest import Gateway, fake_upstream_config
+    gw = Gateway(tmp_path, fake_upstream_config(fake_upstream), extra_yaml=yaml)
+    gw.provision()
+    proc = subprocess.run([str(warden_bin()), "serve", "--config", str(gw.config_path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "/nonexistent/encoder" in (proc.stdout + proc.stderr)
+
+
+def test_classify_cli_tiers():
+    out = subprocess.run([str(warden_bin()), "classify", "--tier", "precise", "--encoder", str(ENCODER), HARMFUL, BENIGN],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["flagged"] for r in rows] == [True, False]
+    bad = subprocess.run([str(warden_bin()), "classify", "--tier", "best", "x"], cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode != 0 and "--tier must be fast, precise or auto" in bad.stderr
