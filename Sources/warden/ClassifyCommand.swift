@@ -60,8 +60,8 @@ struct ClassifyCommand: ParsableCommand {
             throw ExitCode(66)
         }
         if audit {
-            let report = BiasAudit.run(clf)
-            print("Bias audit of \(clf.modelName): \(BiasAudit.templates.count) benign templates × \(report.groups.count) groups\n")
+            let report = BiasAudit.run(scorer)
+            print("Bias audit of \(scorer.modelName) (tier \(tier)): \(BiasAudit.templates.count) benign templates × \(report.groups.count) groups\n")
             print(report.markdown)
             return
         }
