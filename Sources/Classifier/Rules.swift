@@ -205,6 +205,23 @@ public enum SafetyRules {
         return goreIndicator(t, tokens: 0..<t.tokens.count)
     }
 
+    /// The weight of the longest gore stem that is a prefix of the token `r`, and the hash state and
+    /// length where the prefix walk stopped (the whole token's state when `length == r.count`).
+    @inline(__always)
+    static func longestGoreStem(_ s: UnsafeBufferPointer<UInt32>, _ r: Range<Int>) -> (value: Float, state: UInt64, length: Int) {
+        let T = tables
+        var h = StableHash.offset
+        var best: Float = 0
+        var len = 0
+        for p in r {
+            h = StableHash.step(h, s[p])
+            len += 1
+            if len > T.goreStemMax { break }
+            if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
+        }
+        return (best, h, len)
+    }
+
     public static func goreIndicator(_ text: NormalizedText, tokens range: Range<Int>) -> Float {
         guard !range.isEmpty else { return 0 }
         let T = tables
@@ -213,16 +230,7 @@ public enum SafetyRules {
             var prevState: UInt64 = 0
             for (k, t) in range.enumerated() {
                 let r = text.tokens[t]
-                // Longest matching stem (prefix) of the token.
-                var h = StableHash.offset
-                var best: Float = 0
-                var len = 0
-                for p in r {
-                    h = StableHash.step(h, s[p])
-                    len += 1
-                    if len > T.goreStemMax { break }
-                    if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
-                }
+                let (best, h, len) = longestGoreStem(s, r)
                 total += best
                 let full = len == r.count ? h : state(s, r)
                 if k > 0 {
@@ -393,18 +401,8 @@ struct GoreEvidence {
                     let r = toks[t]
                     // Longest matching stem (prefix) of the token; most tokens start with no stem's
                     // first two letters and skip the prefix lookups.
-                    var best: Float = 0
-                    if r.count < 2 || T.goreStart(s[r.lowerBound], s[r.lowerBound + 1]) {
-                        var h = StableHash.offset
-                        var len = 0
-                        for p in r {
-                            h = StableHash.step(h, s[p])
-                            len += 1
-                            if len > T.goreStemMax { break }
-                            if len >= T.goreStemMin, let v = T.goreStem[StableHash.fmix(h)] { best = v }
-                        }
-                    }
-                    stem[t] = best
+                    let starts = r.count < 2 || T.goreStart(s[r.lowerBound], s[r.lowerBound + 1])
+                    stem[t] = starts ? SafetyRules.longestGoreStem(s, r).value : 0
                     if t > 0 { pair[t] = T.gorePhrase[hashes.pairKeys[t]] ?? 0 }
                 }
             }

@@ -41,6 +41,17 @@ func preciseOptions() -> TrainOptions {
     return o
 }
 
+/// The synthetic rows' fast tier and precise tier (with the topic embedder), trained the same way.
+func twoTrainedTiers() throws -> (TopicEmbedder, ContentClassifier, PreciseClassifier) {
+    let rows = syntheticRows()
+    let emb = TopicEmbedder()
+    let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+    data.attach(embeddingTable(for: rows, embedder: emb))
+    let fast = Trainer.fit(data, options: smallOptions())
+    let precise = try PreciseClassifier(model: Trainer.fit(data, options: preciseOptions()), encoder: emb)
+    return (emb, fast, precise)
+}
+
 @Suite("Precise tier: embeddings joined to n-grams")
 struct PreciseTierTests {
     @Test func textKeyIsTheSHA256Prefix() {
@@ -126,12 +137,7 @@ struct PreciseTierTests {
     }
 
     @Test func theEmbeddingCarriesWhatTheNGramsCannotSee() throws {
-        let rows = syntheticRows()
-        let emb = TopicEmbedder()
-        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
-        data.attach(embeddingTable(for: rows, embedder: emb))
-        let fast = Trainer.fit(data, options: smallOptions())
-        let precise = try PreciseClassifier(model: Trainer.fit(data, options: preciseOptions()), encoder: emb)
+        let (emb, fast, precise) = try twoTrainedTiers()
         // None of these words occurs in training; the topic embedder knows which topic each is.
         let hate = "cockroaches rats", violent = "machete strangle", benign = "picnic orchard"
         let h = ModerationCategory.hate.index, v = ModerationCategory.violence.index
@@ -194,12 +200,7 @@ struct PreciseTierTests {
     }
 
     @Test func tiersEscalateOnlyWhatTheyShould() throws {
-        let rows = syntheticRows()
-        let emb = TopicEmbedder()
-        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
-        data.attach(embeddingTable(for: rows, embedder: emb))
-        let fast = Trainer.fit(data, options: smallOptions())
-        let precise = try PreciseClassifier(model: Trainer.fit(data, options: preciseOptions()), encoder: emb)
+        let (emb, fast, precise) = try twoTrainedTiers()
         let texts = ["all martians are vermin and should be removed", "we visited the museum and had lunch",
                      "neptunians cockroaches rats", "i will stab him with a knife tonight"]
         emb.embedded.withLock { $0 = 0 }
