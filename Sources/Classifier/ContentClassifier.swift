@@ -149,10 +149,11 @@ public final class ContentClassifier: TextClassifying, Sendable {
     /// Scores of the 8 categories in `ModerationCategory` index order, and the `any` head's score.
     /// Base64 runs in `text` that decode to readable text (`Base64Runs`) are scored too, and each
     /// category keeps the maximum, so encoding a request does not hide it.
-    public func scores(_ text: String) -> (categories: [Double], any: Double) {
-        var result = scores(normalized: TextNormalizer.normalize(text))
+    /// `extraLogits` as in `scores(normalized:extraLogits:)` (the precise tier's embedding logits).
+    public func scores(_ text: String, extraLogits: SIMD8<Float> = .zero) -> (categories: [Double], any: Double) {
+        var result = scores(normalized: TextNormalizer.normalize(text), extraLogits: extraLogits)
         for decoded in Base64Runs.decodedTexts(in: text) {
-            let d = scores(normalized: TextNormalizer.normalize(decoded))
+            let d = scores(normalized: TextNormalizer.normalize(decoded), extraLogits: extraLogits)
             for i in 0..<result.categories.count where d.categories[i] > result.categories[i] { result.categories[i] = d.categories[i] }
             result.any = max(result.any, d.any)
         }

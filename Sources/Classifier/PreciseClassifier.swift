@@ -36,9 +36,10 @@ public final class PreciseClassifier: TextClassifying, Sendable {
         self.encoder = encoder
     }
 
-    /// Scores of the 8 categories (index order) and the any head, for texts whose embeddings are given.
+    /// Scores of the 8 categories (index order) and the any head, for a text whose embedding is given;
+    /// base64 runs are decoded and scored like the fast tier does.
     public func scores(_ text: String, embedding: [Float]) -> (categories: [Double], any: Double) {
-        model.scores(normalized: TextNormalizer.normalize(text), extraLogits: model.weights.denseLogits(embedding))
+        model.scores(text, extraLogits: model.weights.denseLogits(embedding))
     }
 
     /// Scores many texts; the encoder embeds them as one batch.
@@ -92,27 +93,29 @@ public struct TieredClassifier: TextClassifying {
 
     /// True when a category's fast score lies in [lower × threshold, upper × threshold).
     public func isUncertain(_ scores: [Double]) -> Bool {
-        for (i, c) in ModerationCategory.allCases.enumerated() {
-            let t = fast.thresholds[c] ?? 0.5
-            if scores[i] >= lower * t && scores[i] < min(1, upper * t) { return true }
+        for (i, t) in fast.thresholdList.enumerated() where scores[i] >= lower * t && scores[i] < min(1, upper * t) {
+            return true
         }
         return false
     }
 
+    /// One text (the screening path): the fast tier's answer, or the precise tier's when it is unsure.
     public func moderate(_ text: String) -> ModerationResult {
-        moderate([text])[0]
+        guard let precise, escalation != .never else { return fast.moderate(text) }
+        if escalation == .always { return precise.moderate(text) }
+        let scores = fast.scores(text).categories
+        return isUncertain(scores) ? precise.moderate(text) : fast.result(scores: scores)
     }
 
+    /// Many texts (`/v1/moderations`, `warden classify`): the unsure ones go to the encoder as one batch.
     public func moderate(_ texts: [String]) -> [ModerationResult] {
         guard let precise, escalation != .never else { return texts.map(fast.moderate) }
         if escalation == .always { return precise.moderate(texts) }
-        var out = texts.map { fast.scores($0).categories }
-        let unsure = out.indices.filter { isUncertain(out[$0]) }
-        if !unsure.isEmpty {
-            let rescored = precise.scores(unsure.map { texts[$0] })
-            for (k, i) in unsure.enumerated() { out[i] = rescored[k].categories }
-        }
-        return zip(out.indices, out).map { i, s in unsure.contains(i) ? precise.model.result(scores: s) : fast.result(scores: s) }
+        let scores = texts.map { fast.scores($0).categories }
+        let unsure = scores.indices.filter { isUncertain(scores[$0]) }
+        var results = scores.map(fast.result(scores:))
+        for (i, r) in zip(unsure, precise.moderate(unsure.map { texts[$0] })) { results[i] = r }
+        return results
     }
 }
 

@@ -54,8 +54,7 @@ public enum TrainingDriver {
         let dev = devIDs.map { data.rows[$0] }
         // Through the real scoring path: windows and rules, plus the embedding's logits for the precise tier.
         let scored = devIDs.map { r in
-            dense ? data.withDense(r) { clf.scores(normalized: TextNormalizer.normalize(data.rows[r].text), extraLogits: clf.weights.denseLogits($0)) }
-                  : clf.scores(data.rows[r].text)
+            clf.scores(data.rows[r].text, extraLogits: dense ? data.withDense(r) { clf.weights.denseLogits($0) } : .zero)
         }
         let report = Trainer.evaluate(clf, rows: dev, scored: scored)
         return (clf, devMarkdown(report, rows: dev.count))

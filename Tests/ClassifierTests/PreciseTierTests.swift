@@ -152,6 +152,17 @@ struct PreciseTierTests {
         #expect(abs(gap(f, v, violent, benign)) < 0.05)
     }
 
+    @Test func base64IsDecodedOnThePreciseTierToo() throws {
+        let (_, fast, precise) = try twoTrainedTiers()
+        func b64(_ t: String) -> String { Data(t.utf8).base64EncodedString() }
+        let hateful = b64("all martians are vermin and should be removed")
+        let benign = b64("we visited the museum and had lunch today")
+        let h = ModerationCategory.hate.index
+        // Both tiers score what the base64 hides (the fast tier is what escalates to the precise one).
+        #expect(fast.scores(hateful).categories[h] > fast.scores(benign).categories[h] + 0.3)
+        #expect(precise.scores([hateful])[0].categories[h] > precise.scores([benign])[0].categories[h] + 0.3)
+    }
+
     @Test func lateFusionWithAnMLPExpertLearnsAndRoundTrips() throws {
         let rows = syntheticRows()
         let emb = TopicEmbedder()

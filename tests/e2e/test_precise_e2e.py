@@ -74,3 +74,7 @@ def test_classify_cli_tiers():
     assert [r["flagged"] for r in rows] == [True, False]
     bad = subprocess.run([str(warden_bin()), "classify", "--tier", "best", "x"], cwd=REPO, capture_output=True, text=True)
     assert bad.returncode != 0 and "--tier must be fast, precise or auto" in bad.stderr
+    # A missing encoder is a clear error naming the directory, never fast-tier scores in disguise.
+    missing = subprocess.run([str(warden_bin()), "classify", "--tier", "precise", "--encoder", "/nonexistent/enc", "x"],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 66 and "/nonexistent/enc" in missing.stderr and missing.stdout == ""
