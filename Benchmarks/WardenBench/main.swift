@@ -92,6 +92,7 @@ struct Loso: ParsableCommand {
     @OptionGroup var design: DesignOptions
     @Option(parsing: .upToNextOption) var only: [String] = []
     @Option var title: String = "design"
+    @Option(help: "Write every fold's calibration and test rows' raw logits here (JSONL).") var dumpRows: String?
 
     func run() throws {
         let o = design.options
@@ -106,17 +107,28 @@ struct Loso: ParsableCommand {
         if let sample { TrainingDriver.stderr("sample: \(sample.sampled.count) rows + \(sample.rarePositives.count) rare positives") }
         let t0 = ContinuousClock.now
         let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only), sample: sample,
-                                      trainOnSample: !design.trainOnAll) { TrainingDriver.stderr($0) }
+                                      trainOnSample: !design.trainOnAll, rowSink: try dumpRows.map(LineSink.init)?.write) { TrainingDriver.stderr($0) }
         print(r.markdown(title: title + " — " + TrainingDriver.describe(o)))
         print(String(format: "LOSO mean any-category AUPRC: %.4f (any head %.4f) in %@", r.meanAnyAUPRC, r.meanAnyHeadAUPRC,
                      "\(ContinuousClock.now - t0)"))
     }
 }
 
+/// Appends lines to a file from any thread.
+final class LineSink: Sendable {
+    let handle: Mutex<FileHandle>
+    init(_ path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = Mutex(try FileHandle(forWritingTo: URL(fileURLWithPath: path)))
+    }
+    @Sendable func write(_ line: String) { handle.withLock { $0.write(Data((line + "\n").utf8)) } }
+}
+
 struct ClassifierBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "classifier", abstract: "Throughput, load time and memory of the fast tier.")
     @Option var model: String = "Models/warden-fast.bin"
     @Option var seconds: Double = 2
+    @Flag(help: "Only the 5 KB documents (for profiling).") var documentsOnly = false
 
     static func rssMB() -> Double {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
@@ -166,9 +178,18 @@ struct ClassifierBench: ParsableCommand {
         let short = (0..<1000).map { _ in text(200) }
         let long = (0..<50).map { _ in text(5000) }
 
-        // 200-char texts
-        var n = 0
         var sink = 0.0
+        if !documentsOnly { shortTexts(clf, short, &sink) }
+
+        documents(clf, long, &sink)
+        print(String(format: "resident memory at end: %.1f MB", Self.rssMB()))
+        if sink.isNaN { print("") }
+    }
+
+    /// 200-character texts: throughput, then normalization and features alone.
+    func shortTexts(_ clf: ContentClassifier, _ short: [String], _ sink: inout Double) {
+        let clock = ContinuousClock()
+        var n = 0
         let t0 = clock.now
         while clock.now - t0 < .seconds(seconds) {
             for s in short { sink += clf.moderate(s).categoryScores[.hate] ?? 0 }
@@ -192,8 +213,11 @@ struct ClassifierBench: ParsableCommand {
             func us(_ d: Duration) -> Double { (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(5 * short.count) * 1e6 }
             print(String(format: "  breakdown per 200-char text: normalize %.2f µs, features %.2f µs (k=%d)", us(en), us(ef), k % 7))
         }
+    }
 
-        // 5 KB documents
+    /// 5 KB documents: throughput in bytes.
+    func documents(_ clf: ContentClassifier, _ long: [String], _ sink: inout Double) {
+        let clock = ContinuousClock()
         var bytesDone = 0
         let t1 = clock.now
         while clock.now - t1 < .seconds(seconds) {
@@ -202,8 +226,6 @@ struct ClassifierBench: ParsableCommand {
         let el1 = clock.now - t1
         let secs1 = Double(el1.components.seconds) + Double(el1.components.attoseconds) * 1e-18
         print(String(format: "5 KB documents: %.1f MB/s on one core (%.0f docs/s)", Double(bytesDone) / secs1 / 1e6, Double(bytesDone) / 5000 / secs1))
-        print(String(format: "resident memory at end: %.1f MB", Self.rssMB()))
-        if sink.isNaN { print("") }
     }
 }
 

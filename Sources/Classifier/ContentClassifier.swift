@@ -96,12 +96,6 @@ public final class ContentClassifier: TextClassifying, Sendable {
         return hasher.logits(table, weights: weights)
     }
 
-    /// Raw logits of a window from the text's token cache (windows of a long text).
-    @inline(__always) func logits(_ text: NormalizedText, tokens: Range<Int>, cache: FeatureHasher.TokenCache) -> SIMD8<Float> {
-        guard !tokens.isEmpty else { return weights.logits(SparseVector()) }
-        return weights.logits(hasher.features(of: text, tokens: tokens, cache: cache))
-    }
-
     /// Token ranges of the windows of `text` (one range when it fits in one window).
     public func windows(_ text: NormalizedText) -> [Range<Int>] {
         Self.windows(text, chars: header.windowChars, stride: header.windowStride)
@@ -173,11 +167,12 @@ public final class ContentClassifier: TextClassifying, Sendable {
         // Overlapping windows share tokens: each token's n-grams are hashed once, numbered densely
         // with their weight rows gathered once (`DocumentFeatures`), and the rules' evidence is
         // gathered once.
-        let cache = hasher.tokenCache(of: normalized)
+        let document = DocumentFeatures(normalized, hasher: hasher, weights: weights)
         var bestAny = 0.0
         var s = best
         for w in ws {
-            let a = windowScores(extraLogits + logits(normalized, tokens: w, cache: cache), tokens: w, evidence: &evidence, into: &s)
+            let z = w.isEmpty ? weights.logits(SparseVector()) : document.logits(window: w)
+            let a = windowScores(extraLogits + z, tokens: w, evidence: &evidence, into: &s)
             for i in 0..<best.count where s[i] > best[i] { best[i] = s[i] }
             bestAny = max(bestAny, a)
         }

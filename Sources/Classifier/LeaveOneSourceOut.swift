@@ -43,6 +43,19 @@ func fmt(_ v: Double?) -> String {
 }
 
 public enum LeaveOneSourceOut {
+    /// One JSON line of a fold's raw logits for offline study of calibration and fusion: the
+    /// n-gram part (max over windows, bias included) and the dense part apart, with the labels.
+    static func rawRow(_ data: FeaturizedData, _ w: LinearWeights, row r: Int, fold: String, role: String) -> String {
+        var best = SIMD8<Float>(repeating: -.infinity)
+        for seg in data.evalSegments[r] {
+            let (idx, val, n) = data.vector(seg)
+            best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
+        }
+        let dense = w.denseDim > 0 && data.hasDense[r] ? data.withDense(r) { w.denseLogits($0) } : .zero
+        func list<T>(_ v: (Int) -> T) -> String { (0..<headSlots).map { "\(v($0))" }.joined(separator: ",") }
+        return "{\"fold\":\"\(fold)\",\"role\":\"\(role)\",\"source\":\"\(data.sources[data.sourceOf[r]])\",\"labels\":[\(list { data.rows[r].labels[$0] })],\"ngram\":[\(list { best[$0] })],\"dense\":[\(list { dense[$0] })]}"
+    }
+
     /// Trains one model per held-out source on the train split of every other source, calibrates
     /// on their dev split, and scores every row of the held-out source. With a `sample`, training and
     /// calibration use only its rows and each held-out source is scored on its label-blind sample
@@ -50,6 +63,7 @@ public enum LeaveOneSourceOut {
     /// compared on the same rows.
     public static func run(_ data: FeaturizedData, options: TrainOptions, only: Set<String>? = nil,
                            sample: SourceSample? = nil, trainOnSample: Bool = true,
+                           rowSink: (@Sendable (String) -> Void)? = nil,
                            log: (@Sendable (String) -> Void)? = nil) -> LOSOResult {
         // With a sample, rows without an embedding are left out whatever the design, so every
         // design sees the same rows.
@@ -71,6 +85,10 @@ public enum LeaveOneSourceOut {
                 let calRows = data.rows.indices.filter { data.sourceOf[$0] != sIndex && data.rows[$0].isDev && inTraining[$0] }
                 let (calib, _) = Trainer.calibrate(data, weights: w, rows: calRows, anyBlend: options.anyBlend)
                 let testRows = data.rows.indices.filter { data.sourceOf[$0] == sIndex && inTest[$0] }
+                if let rowSink {
+                    for r in calRows { rowSink(rawRow(data, w, row: r, fold: sName, role: "cal")) }
+                    for r in testRows { rowSink(rawRow(data, w, row: r, fold: sName, role: "test")) }
+                }
                 var anyS: [Double] = [], anyH: [Double] = [], anyY: [Bool] = []
                 var catS = [[Double]](repeating: [], count: headSlots), catY = [[Bool]](repeating: [], count: headSlots)
                 for r in testRows {

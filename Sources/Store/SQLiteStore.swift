@@ -20,6 +20,8 @@ extension FeedbackRecord: FetchableRecord, PersistableRecord { public static let
 public final class SQLiteStore: WardenStore {
     private let pool: DatabasePool
     public let path: String
+    /// Batched inserts of usage records and events run here, below the request threads' priority.
+    private let batchThread = BackgroundWriterThread(name: "warden-store-writer")
 
     /// Opens (creating folders and file as needed) and migrates the database.
     public init(path: String) throws {
@@ -227,8 +229,10 @@ public final class SQLiteStore: WardenStore {
 
     public func insertEvents(_ events: [EventRecord]) async throws {
         guard !events.isEmpty else { return }
-        try await pool.write { db in
-            for event in events { try event.insert(db) }
+        try await batchThread.run { [pool] in
+            try pool.write { db in
+                for event in events { try event.insert(db) }
+            }
         }
     }
 
@@ -252,22 +256,24 @@ public final class SQLiteStore: WardenStore {
 
     public func insertUsage(_ records: [UsageRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await pool.write { db in
-            // One cached statement with positional arguments: several times cheaper than Codable inserts.
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO usage_records (id, time, endpoint, org_id, app_id, key_id, end_user, model, upstream,
-                  stream, prompt_tokens, completion_tokens, tokens_estimated, first_byte_ms, total_ms, status, error_code,
-                  prompt_text, completion_text, cost_micros, policy_version, policy_action, policy_decision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for r in records {
-                let values: [(any DatabaseValueConvertible)?] = [
-                    r.id, r.time, r.endpoint, r.orgId, r.appId, r.keyId, r.endUser, r.model, r.upstream,
-                    r.stream, r.promptTokens, r.completionTokens, r.tokensEstimated, r.firstByteMs, r.totalMs, r.status,
-                    r.errorCode, r.promptText, r.completionText, r.costMicros, r.policyVersion, r.policyAction, r.policyDecision,
-                ]
-                try statement.execute(arguments: StatementArguments(values))
-            }
+        try await batchThread.run { [pool] in try pool.write { db in try Self.insertUsage(records, db) } }
+    }
+
+    /// One cached statement with positional arguments: several times cheaper than Codable inserts.
+    private static func insertUsage(_ records: [UsageRecord], _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO usage_records (id, time, endpoint, org_id, app_id, key_id, end_user, model, upstream,
+              stream, prompt_tokens, completion_tokens, tokens_estimated, first_byte_ms, total_ms, status, error_code,
+              prompt_text, completion_text, cost_micros, policy_version, policy_action, policy_decision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for r in records {
+            let values: [(any DatabaseValueConvertible)?] = [
+                r.id, r.time, r.endpoint, r.orgId, r.appId, r.keyId, r.endUser, r.model, r.upstream,
+                r.stream, r.promptTokens, r.completionTokens, r.tokensEstimated, r.firstByteMs, r.totalMs, r.status,
+                r.errorCode, r.promptText, r.completionText, r.costMicros, r.policyVersion, r.policyAction, r.policyDecision,
+            ]
+            try statement.execute(arguments: StatementArguments(values))
         }
     }
 

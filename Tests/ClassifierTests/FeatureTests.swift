@@ -53,14 +53,22 @@ struct FeatureTests {
     }
 }
 
-@Suite struct TokenCacheTests {
-    @Test func cachedWindowFeaturesEqualDirectOnes() {
-        let hasher = FeatureHasher(config: FeatureConfig())
-        let text = TextNormalizer.normalize((0..<400).map { i in ["kill", "the", "garden", "idiot", "w\(i)", "blue"][i % 6] }.joined(separator: " "))
-        let cache = hasher.tokenCache(of: text)
-        for w in ContentClassifier.windows(text, chars: 1000, stride: 750) + [0..<1, 5..<9, 0..<text.tokens.count] {
-            let a = hasher.features(of: text, tokens: w), b = hasher.features(of: text, tokens: w, cache: cache)
-            #expect(a.indices == b.indices && a.values == b.values)
+@Suite struct DocumentFeaturesTests {
+    /// Windows of a long text scored from the document's dense features equal the direct features
+    /// of each window (same logits up to float rounding), first and middle windows alike.
+    @Test func windowLogitsEqualDirectOnes() throws {
+        let clf = try ContentClassifier.bundled()
+        let text = TextNormalizer.normalize((0..<400).map { i in ["kill", "the", "garden", "idiot", "w\(i % 37)", "blue", "garden"][i % 7] }.joined(separator: " "))
+        let doc = DocumentFeatures(text, hasher: clf.hasher, weights: clf.weights)
+        let windows = ContentClassifier.windows(text, chars: 1000, stride: 750)
+        #expect(windows.count > 2)
+        for w in windows + [0..<1, 1..<2, 5..<9, 0..<text.tokens.count] {
+            let direct = clf.weights.logits(clf.hasher.features(of: text, tokens: w))
+            let dense = doc.logits(window: w)
+            for s in 0..<headSlots { #expect(abs(direct[s] - dense[s]) <= 1e-5 * max(1, abs(direct[s])), "window \(w), slot \(s)") }
         }
+        // The same window twice: the scratch counts are cleared after each window.
+        let again = doc.logits(window: windows[1])
+        #expect(again == doc.logits(window: windows[1]))
     }
 }
