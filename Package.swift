@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "WardenCore", "Store", "Classifier", "Limits", "Policy",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),

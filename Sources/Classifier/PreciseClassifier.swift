@@ -22,6 +22,8 @@ public final class PreciseClassifier: TextClassifying, Sendable {
     public let encoder: any SentenceEmbedding
 
     public var modelName: String { model.modelName }
+    /// Every text goes through the encoder (milliseconds).
+    public var mayBlock: Bool { true }
     public var maxTokens: Int { model.header.encoderMaxTokens ?? 256 }
 
     /// Throws `ModelFileError` when `model` has no dense part or its dimension differs from the encoder's.
@@ -90,6 +92,9 @@ public struct TieredClassifier: TextClassifying {
     }
 
     public var modelName: String { escalation == .never ? fast.modelName : fast.modelName + "+" + (precise?.modelName ?? "") }
+
+    /// Escalated texts go through the encoder (milliseconds).
+    public var mayBlock: Bool { escalation != .never }
 
     /// True when a category's fast score lies in [lower × threshold, upper × threshold).
     public func isUncertain(_ scores: [Double]) -> Bool {

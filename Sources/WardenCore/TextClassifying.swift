@@ -10,4 +10,11 @@ public protocol TextClassifying: Sendable {
     var modelName: String { get }
     /// Scores one text. Must be safe to call concurrently from many tasks.
     func moderate(_ text: String) -> ModerationResult
+    /// True when a call can take milliseconds of CPU (the precise tier's encoder). The gateway then
+    /// runs screening on a blocking thread pool, never on a request's task thread.
+    var mayBlock: Bool { get }
+}
+
+extension TextClassifying {
+    public var mayBlock: Bool { false }
 }

@@ -219,3 +219,46 @@ private let harassmentFlagOnInput = #"{"rules":{"harassment":{"input":{"flag_at"
         }
     }
 }
+
+/// The shipped classifier posing as one that may block (like the precise tier), recording the
+/// name of every thread it scored on.
+private final class ThreadRecordingClassifier: TextClassifying, @unchecked Sendable {
+    let inner = shippedClassifier
+    let lock = NSLock()
+    var threads: [String] = []
+    var modelName: String { inner.modelName }
+    var mayBlock: Bool { true }
+    func moderate(_ text: String) -> ModerationResult {
+        // The kernel's name of the calling thread (NIO names its singleton pool's threads "SGLTN-TP-#n").
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+        lock.withLock { threads.append(name.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return inner.moderate(text)
+    }
+    var recorded: [String] { lock.withLock { threads } }
+}
+
+@Suite struct BlockingClassifierGatewayTests {
+    /// Input, whole output, streamed output and /v1/moderations are all scored on NIO's blocking
+    /// pool (its threads are named "SGLTN-TP-#n") when the classifier may block, with the same outcomes as inline.
+    @Test func everyScreeningRunsOnTheBlockingPool() async throws {
+        let classifier = ThreadRecordingClassifier()
+        let user = "u-\(UUID().uuidString)"
+        let story = "Once upon a time there was a quiet village by the sea. " + insult + " "
+            + String(repeating: "The fishermen mended their nets and sang old songs. ", count: 12) + "THE END"
+        try await withLiveGateway(adminToken: "adm", classifier: classifier, configure: { $0.policy = PolicyConfig() }, { client, f in
+            let blocked = try await client.post("/v1/chat/completions", key: f.key, json: say(insult, user: user))
+            #expect(blocked.errorCode == "content_policy_violation")
+            #expect(try await setAppPolicy(client, f.appID, harassmentFlagOnInput).status == .created)
+            let whole = try await client.post("/v1/chat/completions", key: f.key, json: say(insult, user: user + "-w"))
+            #expect(whole.json["choices"]?.array?.first?["finish_reason"]?.string == "content_filter")
+            let streamed = try await client.post("/v1/chat/completions", key: f.key, json: say(story, model: "m-stream-say", user: user + "-s", stream: true))
+            #expect(streamed.text.contains("content_filter") && !streamed.text.contains("THE END"))
+            let moderated = try await client.post("/v1/moderations", key: f.key, json: #"{"input":"hello there"}"#)
+            #expect(moderated.status == .ok)
+        })
+        let threads = classifier.recorded
+        #expect(threads.count >= 5)
+        #expect(threads.allSatisfy { $0.contains("TP-#") }, "scored on \(Set(threads))")
+        #expect(!ScreeningExecutor(for: shippedClassifier).offloads)
+    }
+}

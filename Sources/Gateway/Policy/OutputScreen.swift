@@ -13,6 +13,14 @@ import WardenCore
 public struct OutputScreen: Sendable {
     public let policy: CompiledPolicy
     public let classifier: any TextClassifying
+    /// Where scoring runs (the blocking pool when the classifier may take milliseconds).
+    public let executor: ScreeningExecutor
+
+    public init(policy: CompiledPolicy, classifier: any TextClassifying, executor: ScreeningExecutor? = nil) {
+        self.policy = policy
+        self.classifier = classifier
+        self.executor = executor ?? ScreeningExecutor(for: classifier)
+    }
 
     /// Decides on a whole completion; when it is blocked, also returns the response with every
     /// choice's text replaced by the refusal and `finish_reason: "content_filter"`.

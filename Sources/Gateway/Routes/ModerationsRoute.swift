@@ -25,7 +25,8 @@ struct ModerationsRoute: Sendable {
             $0.tokensEstimated = true
             $0.firstByteAt = .now
         }
-        let results = Self.moderate(inputs, with: classifier)
+        // The precise tier's encoder runs on the blocking pool, not on this request's task thread.
+        let results = try await ScreeningExecutor(for: classifier).run { Self.moderate(inputs, with: classifier) }
         var out = ByteBuffer()
         Self.writeResponse(id: "modr-" + Identifier.randomBase62(24), model: classifier.modelName, results: results, into: &out)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: out))

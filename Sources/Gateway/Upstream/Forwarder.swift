@@ -73,7 +73,7 @@ struct Forwarder: Sendable {
         let completion = collect || estimated || screen != nil ? Self.completionText(json) : ""
         var body = buffer
         if let screen {
-            let (decision, replaced) = screen.screenWhole(json, text: completion)
+            let (decision, replaced) = try await screen.executor.run { screen.screenWhole(json, text: completion) }
             meter.update { $0.outputDecision = decision.record }
             if let replaced { body = ByteBuffer(bytes: replaced.serialized()) }
         }
@@ -95,10 +95,12 @@ struct Forwarder: Sendable {
         return Response(status: .ok, headers: Self.eventStreamHeaders, body: ResponseBody { writer in
             var relay = StreamRelay(clientWantsUsage: call.clientWantsStreamUsage, collectText: collect)
             relay.gate = context.outputScreen?.streamGate()
+            // With a classifier that may take milliseconds, chunks are screened on the blocking pool.
+            let offload = context.outputScreen.flatMap { $0.executor.offloads ? $0.executor : nil }
             var failure: OpenAIError?
             do {
                 for try await chunk in body {
-                    let out = try relay.consume(chunk.readableBytesView)
+                    let out = try await Self.consume(chunk, into: &relay, on: offload)
                     if !out.isEmpty {
                         meter.update { if $0.firstByteAt == nil { $0.firstByteAt = .now } }
                         do { try await writer.write(ByteBuffer(bytes: out)) } catch { throw ClientGone() }
@@ -127,6 +129,16 @@ struct Forwarder: Sendable {
             Self.noteStreamUsage(relay, call: call, meter: meter)
             try await writer.finish(nil)
         })
+    }
+
+    /// The relay's output for `chunk`, computed inline or on `executor`. The relay moves into a box
+    /// for the call and back, so its buffers are never copied.
+    private static func consume(_ chunk: ByteBuffer, into relay: inout StreamRelay, on executor: ScreeningExecutor?) async throws -> [UInt8] {
+        guard let executor else { return try relay.consume(chunk.readableBytesView) }
+        let box = RelayBox(relay)
+        relay = StreamRelay(clientWantsUsage: false, collectText: false)
+        defer { relay = box.relay }
+        return try await executor.run { try box.relay.consume(chunk.readableBytesView) }
     }
 
     private static func noteStreamUsage(_ relay: StreamRelay, call: ModelCall, meter: UsageMeter) {
@@ -180,4 +192,11 @@ public enum TokenEstimate {
     public static func tokens(utf8Count n: Int) -> Int {
         n == 0 ? 0 : (n + 3) / 4
     }
+}
+
+/// Holds a stream's relay while one chunk is screened on the blocking pool. Only one task touches
+/// it at a time (the stream's loop awaits each chunk before the next).
+private final class RelayBox: @unchecked Sendable {
+    var relay: StreamRelay
+    init(_ relay: StreamRelay) { self.relay = relay }
 }
