@@ -1,3 +1,4 @@
+import Classifier
 import Foundation
 import Hummingbird
 import Logging
@@ -56,9 +57,12 @@ public struct Gateway: Sendable {
                 .add(middleware: ReadModelCall(endpoint: endpoint, router: modelRouter, maxBodyBytes: config.server.maxBodyBytes))
             if let limits { group.add(middleware: EnforceLimits(limits: limits)) }
             if let book, let classifier {
+                // Apps whose policy says `second_opinion: true` get the precise tier, when loaded,
+                // for texts near their thresholds.
+                let secondOpinion = (classifier as? TieredClassifier)?.precise
                 group.add(middleware: ApplyPolicy(book: book))
-                    .add(middleware: ScreenInput(classifier: classifier))
-                    .add(middleware: ScreenOutput(classifier: classifier))
+                    .add(middleware: ScreenInput(classifier: classifier, secondOpinion: secondOpinion))
+                    .add(middleware: ScreenOutput(classifier: classifier, secondOpinion: secondOpinion))
             }
             return group
         }

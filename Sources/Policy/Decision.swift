@@ -31,6 +31,9 @@ public struct PolicyDecision: Sendable, Equatable {
     /// The scores the decision was taken on (all 8 categories).
     public var scores: [ModerationCategory: Double]
     public var policyVersion: String
+    /// The model whose scores were used instead of the first classifier's, when the app's policy
+    /// asked for a second opinion and the first scores were in the uncertain band.
+    public var secondOpinion: String? = nil
 
     /// Names for the refusal message: triggering categories at the final action, then
     /// "custom block list" if a block-list entry matched.
@@ -49,7 +52,8 @@ public struct PolicyDecision: Sendable, Equatable {
             decidedBy: decidedBy,
             scores: Dictionary(uniqueKeysWithValues: scores.map { ($0.key.rawValue, DecisionRecord.round($0.value)) }),
             triggered: triggers.map(\.category.rawValue),
-            blockList: blockListHits.map(\.pattern)
+            blockList: blockListHits.map(\.pattern),
+            secondOpinion: secondOpinion
         )
     }
 }
@@ -65,12 +69,15 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public var scores: [String: Double]
     public var triggered: [String]
     public var blockList: [String]
+    /// The second opinion's model, when its scores decided (absent otherwise).
+    public var secondOpinion: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case action, direction, scores, triggered
         case policyVersion = "policy_version"
         case decidedBy = "decided_by"
         case blockList = "block_list"
+        case secondOpinion = "second_opinion"
     }
 
     /// Built by hand (a JSONEncoder costs tens of microseconds here); same output as
@@ -82,7 +89,9 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
         if let decidedBy { o += ",\"decided_by\":\"\(decidedBy.rawValue)\"" }
         o += ",\"direction\":\"\(direction.rawValue)\",\"policy_version\":\(Self.quote(policyVersion)),\"scores\":{"
         o += scores.keys.sorted().map { "\(Self.quote($0)):\(Self.number(scores[$0]!))" }.joined(separator: ",")
-        o += "},\"triggered\":["
+        o += "}"
+        if let secondOpinion { o += ",\"second_opinion\":\(Self.quote(secondOpinion))" }
+        o += ",\"triggered\":["
         o += triggered.map(Self.quote).joined(separator: ",")
         return o + "]}"
     }

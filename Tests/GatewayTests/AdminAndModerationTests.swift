@@ -192,3 +192,38 @@ func twoTiers(escalation: Escalation) throws -> TieredClassifier {
         })
     }
 }
+
+@Suite struct SecondOpinionGatewayTests {
+    /// An app with `second_opinion: true` gets the precise tier for texts near its thresholds:
+    /// the stand-in precise tier scores "qzx" texts violent where the fast tier does not.
+    @Test func anAppsSecondOpinionDecidesNearItsThresholds() async throws {
+        let tiers = try twoTiers(escalation: .never)
+        let text = "qzx they will fight at the border tonight"
+        let fast = tiers.fast.moderate(text).categoryScores[.violence] ?? 0
+        let precise = tiers.precise!.moderate(text).categoryScores[.violence] ?? 0
+        #expect(precise > fast + 0.3)
+        let headers: HTTPFields = [.authorization: "Bearer adm", .contentType: "application/json"]
+        // flag_at just above the fast score: the fast tier alone allows, the second opinion flags.
+        let rule = String(format: "%.4f", min(0.99, fast + 0.05))
+        try await withLiveGateway(adminToken: "adm", classifier: tiers, configure: { $0.policy = PolicyConfig() }, { client, f in
+            let body = #"{"reason":"test","policy":{"rules":{"violence":{"input":{"flag_at":\#(rule)}}}}}"#
+            let set = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .put, headers: headers, body: ByteBuffer(string: body))
+            #expect(set.status == .created)
+            let chat = #"{"model":"m-say","messages":[{"role":"user","content":"\#(text)"}]}"#
+            #expect(try await client.post("/v1/chat/completions", key: f.key, json: chat).status == .ok)
+            let withOpinion = #"{"reason":"test","policy":{"second_opinion":true,"rules":{"violence":{"input":{"flag_at":\#(rule)}}}}}"#
+            let set2 = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .put, headers: headers, body: ByteBuffer(string: withOpinion))
+            #expect(set2.status == .created)
+            #expect(try await client.post("/v1/chat/completions", key: f.key, json: chat).status == .ok)
+        }, afterShutdown: { f in
+            let records = try await f.store.usage(limit: 5).filter { $0.endpoint == "/v1/chat/completions" }
+            #expect(records.count == 2)
+            let decisions = try records.map { try JSONValue.parse(Array(($0.policyDecision ?? "").utf8)) }
+            // Newest first: the second request was flagged on the precise tier's say.
+            #expect(decisions[0]["input"]?["action"]?.string == "flag")
+            #expect(decisions[0]["input"]?["second_opinion"]?.string == "warden-precise-test")
+            #expect(decisions[1]["input"]?["action"]?.string == "allow")
+            #expect(decisions[1]["input"]?["second_opinion"] == nil)
+        })
+    }
+}

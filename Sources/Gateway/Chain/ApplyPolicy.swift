@@ -34,17 +34,22 @@ struct ApplyPolicy: RouterMiddleware {
 /// naming the categories, and the upstream is never called; `flag` forwards and records.
 struct ScreenInput: RouterMiddleware {
     let classifier: any TextClassifying
+    /// Asked for texts near an app's thresholds when its policy says `second_opinion: true`.
+    let secondOpinion: (any TextClassifying)?
     let executor: ScreeningExecutor
 
-    init(classifier: any TextClassifying) {
+    init(classifier: any TextClassifying, secondOpinion: (any TextClassifying)? = nil) {
         self.classifier = classifier
+        self.secondOpinion = secondOpinion
         self.executor = ScreeningExecutor(for: classifier)
     }
 
     func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
         guard let call = context.call, let policy = context.policy else { return try await next(request, context) }
         let texts = Self.texts(of: call, skipping: context.injectedMessages)
-        let decision = try await executor.run { [classifier] in policy.screenInput(texts, classifier: classifier) }
+        let decision = try await executor.run(offloading: policy.asksSecondOpinion(secondOpinion)) { [classifier, secondOpinion] in
+            policy.screenInput(texts, classifier: classifier, secondOpinion: secondOpinion)
+        }
         context.meter.update { $0.inputDecision = decision.record }
         guard decision.action == .block else { return try await next(request, context) }
         let message = policy.effective.refusals.renderInputBlock(categories: decision.categoryNames, policyVersion: policy.effective.version)
@@ -80,17 +85,19 @@ struct ScreenInput: RouterMiddleware {
 /// relay stops, the upstream is cancelled and a last `content_filter` chunk and `[DONE]` are sent).
 struct ScreenOutput: RouterMiddleware {
     let classifier: any TextClassifying
+    let secondOpinion: (any TextClassifying)?
     let executor: ScreeningExecutor
 
-    init(classifier: any TextClassifying) {
+    init(classifier: any TextClassifying, secondOpinion: (any TextClassifying)? = nil) {
         self.classifier = classifier
+        self.secondOpinion = secondOpinion
         self.executor = ScreeningExecutor(for: classifier)
     }
 
     func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
         guard let call = context.call, call.endpoint != .embeddings, let policy = context.policy else { return try await next(request, context) }
         var context = context
-        context.outputScreen = OutputScreen(policy: policy, classifier: classifier, executor: executor)
+        context.outputScreen = OutputScreen(policy: policy, classifier: classifier, secondOpinion: secondOpinion, executor: executor)
         return try await next(request, context)
     }
 }

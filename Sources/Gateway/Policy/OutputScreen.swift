@@ -13,19 +13,36 @@ import WardenCore
 public struct OutputScreen: Sendable {
     public let policy: CompiledPolicy
     public let classifier: any TextClassifying
+    /// The app's second opinion (the precise tier), when its policy asks for one.
+    public let secondOpinion: (any TextClassifying)?
     /// Where scoring runs (the blocking pool when the classifier may take milliseconds).
     public let executor: ScreeningExecutor
 
-    public init(policy: CompiledPolicy, classifier: any TextClassifying, executor: ScreeningExecutor? = nil) {
+    public init(policy: CompiledPolicy, classifier: any TextClassifying, secondOpinion: (any TextClassifying)? = nil,
+                executor: ScreeningExecutor? = nil) {
         self.policy = policy
         self.classifier = classifier
+        self.secondOpinion = secondOpinion
         self.executor = executor ?? ScreeningExecutor(for: classifier)
+    }
+
+    /// True when scoring goes to the blocking pool: the classifier may block, or this app's second opinion may be asked.
+    public var offloads: Bool { executor.offloads || policy.asksSecondOpinion(secondOpinion) }
+
+    /// Runs `work` (screening under this screen) where it belongs: inline or on the blocking pool.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await executor.run(offloading: policy.asksSecondOpinion(secondOpinion), work)
+    }
+
+    /// Scores and decides on one completion text (or a window of a stream).
+    func screenOutput(_ text: String) -> PolicyDecision {
+        policy.screenOutput(text, classifier: classifier, secondOpinion: secondOpinion)
     }
 
     /// Decides on a whole completion; when it is blocked, also returns the response with every
     /// choice's text replaced by the refusal and `finish_reason: "content_filter"`.
     public func screenWhole(_ json: JSONValue, text: String) -> (decision: PolicyDecision, replaced: JSONValue?) {
-        let decision = policy.screenOutput(text, classifier: classifier)
+        let decision = screenOutput(text)
         guard decision.action == .block else { return (decision, nil) }
         let refusal = policy.effective.refusals.renderOutputRefusal(categories: decision.categoryNames, policyVersion: policy.effective.version)
         var out = json
@@ -96,13 +113,13 @@ public struct PolicyStreamGate: StreamContentGate {
         let judgeWindow = freshCount >= windowCount || window.reason == .streamEnd || window.end - windowScoredUpTo >= every
         var d: PolicyDecision?
         if judgeWindow {
-            d = screen.policy.screenOutput(window.text, classifier: screen.classifier)
+            d = screen.screenOutput(window.text)
             windowScoredUpTo = window.end
             scorings += 1
         }
         if freshCount < windowCount {
             let fresh = String(scalars[scalars.index(scalars.endIndex, offsetBy: -freshCount)...])
-            let f = screen.policy.screenOutput(fresh, classifier: screen.classifier)
+            let f = screen.screenOutput(fresh)
             scorings += 1
             if d == nil || f.action > d!.action { d = f }
         }

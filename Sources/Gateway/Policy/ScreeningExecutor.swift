@@ -10,19 +10,23 @@ import WardenCore
 /// ```swift
 /// let executor = ScreeningExecutor(for: classifier)
 /// let decision = try await executor.run { policy.screenInput(texts, classifier: classifier) }
+/// try await executor.run(offloading: policy.asksSecondOpinion(precise)) { … }   // per request
 /// ```
 public struct ScreeningExecutor: Sendable {
-    let pool: NIOThreadPool?
+    /// Every call goes to the pool (the classifier may block).
+    let alwaysOffloads: Bool
 
     public init(for classifier: (any TextClassifying)?) {
-        pool = classifier?.mayBlock == true ? NIOThreadPool.singleton : nil
+        alwaysOffloads = classifier?.mayBlock == true
     }
 
-    /// True when work goes to the blocking pool.
-    public var offloads: Bool { pool != nil }
+    /// True when every call goes to the blocking pool.
+    public var offloads: Bool { alwaysOffloads }
 
-    public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        guard let pool else { return try work() }
-        return try await pool.runIfActive(work)
+    /// Runs `work` on the blocking pool when the classifier may block or `offloading` says this
+    /// call may (an app's second opinion), inline otherwise.
+    public func run<T: Sendable>(offloading: Bool = false, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        guard alwaysOffloads || offloading else { return try work() }
+        return try await NIOThreadPool.singleton.runIfActive(work)
     }
 }

@@ -73,7 +73,7 @@ struct Forwarder: Sendable {
         let completion = collect || estimated || screen != nil ? Self.completionText(json) : ""
         var body = buffer
         if let screen {
-            let (decision, replaced) = try await screen.executor.run { screen.screenWhole(json, text: completion) }
+            let (decision, replaced) = try await screen.run { screen.screenWhole(json, text: completion) }
             meter.update { $0.outputDecision = decision.record }
             if let replaced { body = ByteBuffer(bytes: replaced.serialized()) }
         }
@@ -96,7 +96,7 @@ struct Forwarder: Sendable {
             var relay = StreamRelay(clientWantsUsage: call.clientWantsStreamUsage, collectText: collect)
             relay.gate = context.outputScreen?.streamGate()
             // With a classifier that may take milliseconds, chunks are screened on the blocking pool.
-            let offload = context.outputScreen.flatMap { $0.executor.offloads ? $0.executor : nil }
+            let offload = context.outputScreen.flatMap { $0.offloads ? $0 : nil }
             var failure: OpenAIError?
             do {
                 for try await chunk in body {
@@ -133,12 +133,12 @@ struct Forwarder: Sendable {
 
     /// The relay's output for `chunk`, computed inline or on `executor`. The relay moves into a box
     /// for the call and back, so its buffers are never copied.
-    private static func consume(_ chunk: ByteBuffer, into relay: inout StreamRelay, on executor: ScreeningExecutor?) async throws -> [UInt8] {
-        guard let executor else { return try relay.consume(chunk.readableBytesView) }
+    private static func consume(_ chunk: ByteBuffer, into relay: inout StreamRelay, on screen: OutputScreen?) async throws -> [UInt8] {
+        guard let screen else { return try relay.consume(chunk.readableBytesView) }
         let box = RelayBox(relay)
         relay = StreamRelay(clientWantsUsage: false, collectText: false)
         defer { relay = box.relay }
-        return try await executor.run { try box.relay.consume(chunk.readableBytesView) }
+        return try await screen.run { try box.relay.consume(chunk.readableBytesView) }
     }
 
     private static func noteStreamUsage(_ relay: StreamRelay, call: ModelCall, meter: UsageMeter) {
