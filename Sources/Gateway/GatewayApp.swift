@@ -59,10 +59,10 @@ public struct Gateway: Sendable {
             if let book, let classifier {
                 // Apps whose policy says `second_opinion: true` get the precise tier, when loaded,
                 // for texts near their thresholds.
-                let secondOpinion = (classifier as? TieredClassifier)?.precise
+                let screeners = Screeners(classifier: classifier, secondOpinion: (classifier as? TieredClassifier)?.precise)
                 group.add(middleware: ApplyPolicy(book: book))
-                    .add(middleware: ScreenInput(classifier: classifier, secondOpinion: secondOpinion))
-                    .add(middleware: ScreenOutput(classifier: classifier, secondOpinion: secondOpinion))
+                    .add(middleware: ScreenInput(screeners: screeners))
+                    .add(middleware: ScreenOutput(screeners: screeners))
             }
             return group
         }

@@ -33,22 +33,13 @@ struct ApplyPolicy: RouterMiddleware {
 /// with the built-in classifier and decides. `block` answers 400 `content_policy_violation`
 /// naming the categories, and the upstream is never called; `flag` forwards and records.
 struct ScreenInput: RouterMiddleware {
-    let classifier: any TextClassifying
-    /// Asked for texts near an app's thresholds when its policy says `second_opinion: true`.
-    let secondOpinion: (any TextClassifying)?
-    let executor: ScreeningExecutor
-
-    init(classifier: any TextClassifying, secondOpinion: (any TextClassifying)? = nil) {
-        self.classifier = classifier
-        self.secondOpinion = secondOpinion
-        self.executor = ScreeningExecutor(for: classifier)
-    }
+    let screeners: Screeners
 
     func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
         guard let call = context.call, let policy = context.policy else { return try await next(request, context) }
         let texts = Self.texts(of: call, skipping: context.injectedMessages)
-        let decision = try await executor.run(offloading: policy.asksSecondOpinion(secondOpinion)) { [classifier, secondOpinion] in
-            policy.screenInput(texts, classifier: classifier, secondOpinion: secondOpinion)
+        let decision = try await screeners.executor.run(offloading: policy.asksSecondOpinion(screeners.secondOpinion)) { [screeners] in
+            policy.screenInput(texts, classifier: screeners.classifier, secondOpinion: screeners.secondOpinion)
         }
         context.meter.update { $0.inputDecision = decision.record }
         guard decision.action == .block else { return try await next(request, context) }
@@ -84,7 +75,22 @@ struct ScreenInput: RouterMiddleware {
 /// "content_filter"`) or streamed (re-scored on a sliding window as chunks arrive; on a block the
 /// relay stops, the upstream is cancelled and a last `content_filter` chunk and `[DONE]` are sent).
 struct ScreenOutput: RouterMiddleware {
+    let screeners: Screeners
+
+    func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
+        guard let call = context.call, call.endpoint != .embeddings, let policy = context.policy else { return try await next(request, context) }
+        var context = context
+        context.outputScreen = OutputScreen(policy: policy, classifier: screeners.classifier, secondOpinion: screeners.secondOpinion,
+                                            executor: screeners.executor)
+        return try await next(request, context)
+    }
+}
+
+/// What screening uses: the classifier, the second opinion that apps may ask for (the precise
+/// tier, when loaded), and where scoring runs (`ScreeningExecutor`).
+struct Screeners: Sendable {
     let classifier: any TextClassifying
+    /// Asked for texts near an app's thresholds when its policy says `second_opinion: true`.
     let secondOpinion: (any TextClassifying)?
     let executor: ScreeningExecutor
 
@@ -92,12 +98,5 @@ struct ScreenOutput: RouterMiddleware {
         self.classifier = classifier
         self.secondOpinion = secondOpinion
         self.executor = ScreeningExecutor(for: classifier)
-    }
-
-    func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
-        guard let call = context.call, call.endpoint != .embeddings, let policy = context.policy else { return try await next(request, context) }
-        var context = context
-        context.outputScreen = OutputScreen(policy: policy, classifier: classifier, secondOpinion: secondOpinion, executor: executor)
-        return try await next(request, context)
     }
 }
