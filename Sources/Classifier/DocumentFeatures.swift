@@ -23,10 +23,8 @@ struct DocumentFeatures: ~Copyable {
     /// Weight rows by dense id, and the bias.
     private let rows: UnsafeMutablePointer<SIMD8<Float>>
     private let bias: SIMD8<Float>
-    /// Per-window scratch: counts and word flags by id (zero between windows), ids in first-seen order.
+    /// Per-window scratch: counts by id (zero between windows).
     private let counts: UnsafeMutablePointer<UInt32>
-    private let isWord: UnsafeMutablePointer<Bool>
-    private let touched: UnsafeMutablePointer<UInt32>
 
     init(_ text: NormalizedText, hasher: FeatureHasher, weights: LinearWeights) {
         let config = hasher.config
@@ -91,57 +89,51 @@ struct DocumentFeatures: ~Copyable {
         }
         counts = .allocate(capacity: unique)
         counts.initialize(repeating: 0, count: unique)
-        isWord = .allocate(capacity: unique)
-        touched = .allocate(capacity: unique)
     }
 
     deinit {
         ids.deallocate()
         rows.deallocate()
         counts.deallocate()
-        isWord.deallocate()
-        touched.deallocate()
     }
 
-    /// Raw logits of the window `tokens` (not empty).
+    /// Raw logits of the window `tokens` (not empty). Two passes over the window's entries: the
+    /// first counts, the second takes each feature at its first entry (its value, and whether it
+    /// is a word or character feature, from that entry) and clears its count, so features are
+    /// summed in first-occurrence order as `FeatureHasher.features(of:tokens:)` lists them.
     func logits(window tokens: Range<Int>) -> SIMD8<Float> {
-        var unique = 0
-        @inline(__always) func add(_ id: UInt32, word: Bool) {
-            let i = Int(id)
-            if counts[i] == 0 {
-                isWord[i] = word
-                touched[unique] = id
-                unique += 1
-            }
-            counts[i] &+= 1
-        }
         let wordUni = config.wordUnigrams, wordBi = config.wordBigrams
-        starts.withUnsafeBufferPointer { starts in
-            for t in tokens {
-                var k = starts[t]
-                let end = starts[t + 1]
-                if wordUni { add(ids[k], word: true); k += 1 }
-                if wordBi, t > 0 {
-                    if t > tokens.lowerBound { add(ids[k], word: true) }
-                    k += 1
-                }
-                while k < end { add(ids[k], word: false); k += 1 }
-            }
-        }
         let ww = config.wordWeight, cw = config.charWeight
-        return FeatureHasher.logTable.withUnsafeBufferPointer { lt -> SIMD8<Float> in
-            // One pass: the sum of value × row and the squared norm together, scaled once at the end.
-            var norm: Float = 0
-            var sum = SIMD8<Float>()
-            for k in 0..<unique {
-                let i = Int(touched[k])
-                let c = Int(counts[i])
-                let v = (c < lt.count ? lt[c] : 1 + logf(Float(c))) * (isWord[i] ? ww : cw)
-                norm += v * v
-                sum += v * rows[i]
-                counts[i] = 0
+        return starts.withUnsafeBufferPointer { starts in
+            // The window's entries: per token, its word features then its character n-grams (the
+            // bigram with the token before the window is not the window's).
+            @inline(__always) func forEachEntry(_ body: (Int, Bool) -> Void) {
+                for t in tokens {
+                    var k = starts[t]
+                    let end = starts[t + 1]
+                    if wordUni { body(k, true); k += 1 }
+                    if wordBi, t > 0 {
+                        if t > tokens.lowerBound { body(k, true) }
+                        k += 1
+                    }
+                    while k < end { body(k, false); k += 1 }
+                }
             }
-            return norm > 0 ? bias + sum * (1 / norm.squareRoot()) : bias + sum
+            forEachEntry { k, _ in counts[Int(ids[k])] &+= 1 }
+            return FeatureHasher.logTable.withUnsafeBufferPointer { lt -> SIMD8<Float> in
+                var norm: Float = 0
+                var sum = SIMD8<Float>()
+                forEachEntry { k, word in
+                    let i = Int(ids[k])
+                    let c = Int(counts[i])
+                    guard c > 0 else { return }
+                    counts[i] = 0
+                    let v = (c < lt.count ? lt[c] : 1 + logf(Float(c))) * (word ? ww : cw)
+                    norm += v * v
+                    sum += v * rows[i]
+                }
+                return norm > 0 ? bias + sum * (1 / norm.squareRoot()) : bias + sum
+            }
         }
     }
 }
