@@ -6,7 +6,7 @@ import Synchronization
 /// Writes usage records behind the request path (see `BatchWriter`).
 ///
 /// ```swift
-/// let writer = UsageWriter(store: store, interval: .milliseconds(200), logger: logger)
+/// let writer = UsageWriter(store: store, interval: .seconds(1), logger: logger)
 /// writer.submit(record)
 /// ```
 public typealias UsageWriter = BatchWriter<UsageRecord>
@@ -15,7 +15,7 @@ public typealias UsageWriter = BatchWriter<UsageRecord>
 public typealias EventWriter = BatchWriter<EventRecord>
 
 extension BatchWriter where Item == UsageRecord {
-    public convenience init(store: any WardenStore, interval: Duration = .milliseconds(200), batchSize: Int = 1000,
+    public convenience init(store: any WardenStore, interval: Duration = .milliseconds(1000), batchSize: Int = 1000,
                             maxBuffered: Int = 1_000_000, logger: Logger) {
         self.init(name: "usage writer", interval: interval, batchSize: batchSize, maxBuffered: maxBuffered, logger: logger) {
             try await store.insertUsage($0)
@@ -24,7 +24,7 @@ extension BatchWriter where Item == UsageRecord {
 }
 
 extension BatchWriter where Item == EventRecord {
-    public convenience init(store: any WardenStore, interval: Duration = .milliseconds(200), logger: Logger) {
+    public convenience init(store: any WardenStore, interval: Duration = .milliseconds(1000), logger: Logger) {
         self.init(name: "event writer", interval: interval, batchSize: 500, maxBuffered: 100_000, logger: logger) {
             try await store.insertEvents($0)
         }
@@ -51,7 +51,7 @@ public final class BatchWriter<Item: Sendable>: Service, Sendable {
     private let buffer = Mutex<[Item]>([])
     private let dropped = Atomic<Int>(0)
 
-    public init(name: String, interval: Duration = .milliseconds(200), batchSize: Int = 1000,
+    public init(name: String, interval: Duration = .milliseconds(1000), batchSize: Int = 1000,
                 maxBuffered: Int = 1_000_000, logger: Logger, write: @escaping @Sendable ([Item]) async throws -> Void) {
         self.name = name
         self.write = write

@@ -70,11 +70,11 @@ public struct RecordingConfig: Decodable, Sendable {
     /// Days stored text is kept before the purge job clears it.
     public var retentionDays = 30
     /// Milliseconds between batch writes of usage records.
-    public var flushIntervalMs = 200
+    public var flushIntervalMs = 1000
 
     enum CodingKeys: String, CodingKey { case text, retentionDays = "retention_days", flushIntervalMs = "flush_interval_ms" }
 
-    public init(text: TextRetention = .none, retentionDays: Int = 30, flushIntervalMs: Int = 200) {
+    public init(text: TextRetention = .none, retentionDays: Int = 30, flushIntervalMs: Int = 1000) {
         self.text = text
         self.retentionDays = retentionDays
         self.flushIntervalMs = flushIntervalMs
