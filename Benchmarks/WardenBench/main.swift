@@ -37,6 +37,7 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Late fusion: hidden units of the embedding MLP (0: linear).") var hidden: Int = 0
     @Option var mlpEpochs: Int = 8
     @Option var mlpLr: Float = 0.05
+    @Option(help: "Embedding windows per long text at scoring.") var embeddingWindows: Int = 1
 
     var options: TrainOptions {
         var o = TrainOptions()
@@ -63,6 +64,7 @@ struct DesignOptions: ParsableArguments {
         o.hiddenUnits = hidden
         o.mlpEpochs = mlpEpochs
         o.mlpLearningRate = mlpLr
+        o.embeddingWindows = embeddingWindows
         return o
     }
 }
@@ -102,12 +104,16 @@ struct Loso: ParsableCommand {
         let data = TrainingDriver.featurize(rows, options: o)
         if let path = design.embeddings, let table = try EmbeddingTable.load(path: path) {
             TrainingDriver.stderr("embeddings: \(data.attach(table)) of \(rows.count) rows from \(path)")
+            if design.embeddingWindows > 1 {
+                TrainingDriver.stderr("later windows: \(data.attachWindows(table, maxWindows: design.embeddingWindows)) long rows")
+            }
         }
         let sample = design.perSource > 0 ? SourceSample(rows: rows, perSource: design.perSource) : nil
         if let sample { TrainingDriver.stderr("sample: \(sample.sampled.count) rows + \(sample.rarePositives.count) rare positives") }
         let t0 = ContinuousClock.now
         let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only), sample: sample,
-                                      trainOnSample: !design.trainOnAll, rowSink: try dumpRows.map(LineSink.init)?.write) { TrainingDriver.stderr($0) }
+                                      trainOnSample: !design.trainOnAll, log: { TrainingDriver.stderr($0) },
+                                      rowSink: try dumpRows.map(LineSink.init)?.write)
         print(r.markdown(title: title + " — " + TrainingDriver.describe(o)))
         print(String(format: "LOSO mean any-category AUPRC: %.4f (any head %.4f) in %@", r.meanAnyAUPRC, r.meanAnyHeadAUPRC,
                      "\(ContinuousClock.now - t0)"))

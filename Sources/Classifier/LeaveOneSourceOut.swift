@@ -51,9 +51,13 @@ public enum LeaveOneSourceOut {
             let (idx, val, n) = data.vector(seg)
             best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
         }
-        let dense = w.denseDim > 0 && data.hasDense[r] ? data.withDense(r) { w.denseLogits($0) } : .zero
+        let dense = Trainer.denseLogits(data, w, row: r)
         func list<T>(_ v: (Int) -> T) -> String { (0..<headSlots).map { "\(v($0))" }.joined(separator: ",") }
-        return "{\"fold\":\"\(fold)\",\"role\":\"\(role)\",\"source\":\"\(data.sources[data.sourceOf[r]])\",\"labels\":[\(list { data.rows[r].labels[$0] })],\"ngram\":[\(list { best[$0] })],\"dense\":[\(list { dense[$0] })]}"
+        // The dense logits of each embedding window (the first, then the later ones), when a row has several.
+        let windows = (data.windowDense[r] ?? []).map { e in w.denseLogits(e) }
+        let first = w.denseDim > 0 && data.hasDense[r] ? data.withDense(r) { w.denseLogits($0) } : .zero
+        let perWindow = windows.isEmpty ? "" : ",\"dense_windows\":[" + ([first] + windows).map { z in "[\(list { z[$0] })]" }.joined(separator: ",") + "]"
+        return "{\"fold\":\"\(fold)\",\"role\":\"\(role)\",\"source\":\"\(data.sources[data.sourceOf[r]])\",\"labels\":[\(list { data.rows[r].labels[$0] })],\"ngram\":[\(list { best[$0] })],\"dense\":[\(list { dense[$0] })]\(perWindow)}"
     }
 
     /// Trains one model per held-out source on the train split of every other source, calibrates
@@ -63,8 +67,8 @@ public enum LeaveOneSourceOut {
     /// compared on the same rows.
     public static func run(_ data: FeaturizedData, options: TrainOptions, only: Set<String>? = nil,
                            sample: SourceSample? = nil, trainOnSample: Bool = true,
-                           rowSink: (@Sendable (String) -> Void)? = nil,
-                           log: (@Sendable (String) -> Void)? = nil) -> LOSOResult {
+                           log: (@Sendable (String) -> Void)? = nil,
+                           rowSink: (@Sendable (String) -> Void)? = nil) -> LOSOResult {
         // With a sample, rows without an embedding are left out whatever the design, so every
         // design sees the same rows.
         let usable = data.rows.indices.map { sample == nil || data.denseDim == 0 || data.hasDense[$0] }

@@ -25,6 +25,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var encoder: String?
     public var denseDim: Int?
     public var encoderMaxTokens: Int?
+    /// Embedding windows per text (`EmbeddingWindows`; nil or 1: the first word pieces only).
+    public var embeddingWindows: Int?
     /// Hidden units of the embedding MLP (nil or 0: the dense weights are linear).
     public var hiddenUnits: Int?
 

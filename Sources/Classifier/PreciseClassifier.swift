@@ -38,16 +38,27 @@ public final class PreciseClassifier: TextClassifying, Sendable {
         self.encoder = encoder
     }
 
-    /// Scores of the 8 categories (index order) and the any head, for a text whose embedding is given;
-    /// base64 runs are decoded and scored like the fast tier does.
-    public func scores(_ text: String, embedding: [Float]) -> (categories: [Double], any: Double) {
-        model.scores(text, extraLogits: model.weights.denseLogits(embedding))
+    /// Embedding windows per text (`EmbeddingWindows`), as the model was trained to be scored.
+    public var embeddingWindows: Int { model.header.embeddingWindows ?? 1 }
+
+    /// Scores of the 8 categories (index order) and the any head, for a text whose window
+    /// embeddings are given (the embedding logits are the maximum over them); base64 runs are
+    /// decoded and scored like the fast tier does.
+    public func scores(_ text: String, embeddings: ArraySlice<[Float]>) -> (categories: [Double], any: Double) {
+        var z = SIMD8<Float>(repeating: -.infinity)
+        for e in embeddings { z = pointwiseMax(z, model.weights.denseLogits(e)) }
+        return model.scores(text, extraLogits: embeddings.isEmpty ? .zero : z)
     }
 
-    /// Scores many texts; the encoder embeds them as one batch.
+    /// Scores many texts; the encoder embeds all their windows as one batch.
     public func scores(_ texts: [String]) -> [(categories: [Double], any: Double)] {
-        let embeddings = encoder.embed(texts, maxTokens: maxTokens)
-        return zip(texts, embeddings).map { scores($0, embedding: $1) }
+        let windows = texts.map { EmbeddingWindows.split($0, maxWindows: embeddingWindows) }
+        let embeddings = encoder.embed(windows.flatMap { $0 }, maxTokens: maxTokens)
+        var start = 0
+        return zip(texts, windows).map { text, ws in
+            defer { start += ws.count }
+            return scores(text, embeddings: embeddings[start..<(start + ws.count)])
+        }
     }
 
     public func moderate(_ text: String) -> ModerationResult { moderate([text])[0] }

@@ -41,6 +41,8 @@ public struct TrainOptions: Sendable {
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.
     public var encoderName = "all-MiniLM-L6-v2"
     public var encoderMaxTokens = 128
+    /// Embedding windows per text at scoring (`EmbeddingWindows`; 1: the text's first word pieces only).
+    public var embeddingWindows = 1
 
     public init() {}
 }
@@ -64,6 +66,8 @@ public final class FeaturizedData: @unchecked Sendable {
     public private(set) var denseDim = 0
     private(set) var dense: [Float] = []
     public private(set) var hasDense: [Bool] = []
+    /// Embeddings of a long row's later windows (`EmbeddingWindows`), used when scoring it.
+    private(set) var windowDense: [Int: [[Float]]] = [:]
 
     public init(rows: [LabeledRow], features: FeatureConfig, windowChars: Int, windowStride: Int, threads: Int = 2) {
         self.rows = rows
@@ -159,6 +163,19 @@ public final class FeaturizedData: @unchecked Sendable {
             n += 1
         }
         return n
+    }
+
+    /// Attaches the embeddings of each long row's later windows (up to `maxWindows` in all) that
+    /// `table` has; returns how many rows got them.
+    @discardableResult
+    public func attachWindows(_ table: EmbeddingTable, maxWindows: Int) -> Int {
+        windowDense = [:]
+        guard maxWindows > 1 else { return 0 }
+        for (r, row) in rows.enumerated() where hasDense[r] && row.text.unicodeScalars.count > EmbeddingWindows.chars {
+            let extra = EmbeddingWindows.split(row.text, maxWindows: maxWindows).dropFirst().compactMap { table[TextKey($0)] }
+            if !extra.isEmpty { windowDense[r] = extra }
+        }
+        return windowDense.count
     }
 
     /// Calls `body` with row `r`'s embedding.
@@ -406,8 +423,15 @@ public enum Trainer {
             let (idx, val, n) = data.vector(seg)
             best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
         }
-        if w.denseDim > 0, data.hasDense[r] { best += data.withDense(r) { w.denseLogits($0) } }
-        return best
+        return best + denseLogits(data, w, row: r)
+    }
+
+    /// The dense part's logits for row `r`: the maximum over its embedding windows (zero without one).
+    static func denseLogits(_ data: FeaturizedData, _ w: LinearWeights, row r: Int) -> SIMD8<Float> {
+        guard w.denseDim > 0, data.hasDense[r] else { return .zero }
+        var d = data.withDense(r) { w.denseLogits($0) }
+        for e in data.windowDense[r] ?? [] { d = pointwiseMax(d, w.denseLogits(e)) }
+        return d
     }
 
     /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.
@@ -485,6 +509,7 @@ public enum Trainer {
             header.encoder = options.encoderName
             header.denseDim = w.denseDim
             header.encoderMaxTokens = options.encoderMaxTokens
+            if options.embeddingWindows > 1 { header.embeddingWindows = options.embeddingWindows }
             if w.hiddenUnits > 0 { header.hiddenUnits = w.hiddenUnits }
             if let alpha = options.lateFusion { header.training["lateFusion"] = String(alpha) }
             header.training["denseScale"] = String(options.denseScale)

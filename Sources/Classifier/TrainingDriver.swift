@@ -76,13 +76,16 @@ public enum TrainingDriver {
     /// Embeds the rows in `needed` that `table` lacks, in batches of similar length, saving the
     /// table every `saveEvery` texts (an interrupted run resumes where it stopped).
     public static func embedMissing(rows: [LabeledRow], needed: [Int], encoder: any SentenceEmbedding, maxTokens: Int,
+                                    windows: Int = 1,
                                     table: inout EmbeddingTable, cachePath: String, batch: Int = 64, saveEvery: Int = 4096,
                                     log: (String) -> Void = stderr) throws {
         var seen = Set<TextKey>()
         var todo: [(TextKey, String)] = []
         for r in needed {
-            let key = TextKey(rows[r].text)
-            if !table.contains(key), seen.insert(key).inserted { todo.append((key, rows[r].text)) }
+            for text in windows > 1 ? EmbeddingWindows.split(rows[r].text, maxWindows: windows) : [rows[r].text] {
+                let key = TextKey(text)
+                if !table.contains(key), seen.insert(key).inserted { todo.append((key, text)) }
+            }
         }
         log("embeddings: \(table.count) cached, \(todo.count) to compute with the encoder (≤ \(maxTokens) word pieces each)")
         guard !todo.isEmpty else { return }

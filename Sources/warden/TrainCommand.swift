@@ -55,6 +55,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: embedding cache file (computed once per text, reused by later runs).")
     var embeddingCache: String = "var/cache/embeddings.bin"
 
+    @Option(help: "Precise tier: embedding windows per long text at scoring (1: its first word pieces only).")
+    var embeddingWindows: Int?
+
     @Option(help: "Precise tier: rows per source it is trained on (a label-blind sample), plus every rare-category positive.")
     var perSource: Int = PreciseTraining.defaultPerSource
 
@@ -65,6 +68,7 @@ struct TrainCommand: ParsableCommand {
         o.name = name
         o.threads = threads
         if precise { o = PreciseTraining.options(o) }
+        if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
                                                identityAugmentation: !noIdentityAugmentation)
@@ -79,8 +83,11 @@ struct TrainCommand: ParsableCommand {
             let needed = rows.indices.filter { s.contains($0) }
             let enc = try loadSentenceEncoder(encoder)
             try TrainingDriver.embedMissing(rows: rows, needed: needed, encoder: enc, maxTokens: o.encoderMaxTokens,
-                                            table: &table, cachePath: embeddingCache)
+                                            windows: o.embeddingWindows, table: &table, cachePath: embeddingCache)
             TrainingDriver.stderr("embeddings attached to \(features.attach(table)) rows")
+            if o.embeddingWindows > 1 {
+                TrainingDriver.stderr("later embedding windows attached to \(features.attachWindows(table, maxWindows: o.embeddingWindows)) long rows")
+            }
         }
         if loso || losoOnly {
             let r = LeaveOneSourceOut.run(features, options: o, sample: sample) { TrainingDriver.stderr($0) }

@@ -252,3 +252,43 @@ struct PreciseTierTests {
         #expect(!tiers.isUncertain(s) || t * 1.5 >= 1)
     }
 }
+
+@Suite("Precise tier: embedding windows of long texts")
+struct EmbeddingWindowsTests {
+    @Test func shortTextsAreOneWindowLongOnesAreCutAtSpaces() {
+        #expect(EmbeddingWindows.split("short text") == ["short text"])
+        let words = (0..<1200).map { "w\($0)" }.joined(separator: " ")   // about 6,500 characters
+        let windows = EmbeddingWindows.split(words)
+        #expect(windows[0] == words)
+        #expect(windows.count == EmbeddingWindows.maxWindows)
+        for w in windows.dropFirst() {
+            #expect(w.unicodeScalars.count <= EmbeddingWindows.chars)
+            #expect(w.split(separator: " ").allSatisfy { $0.hasPrefix("w") && Int($0.dropFirst()) != nil }, "a word was cut: \(w.prefix(20))")
+        }
+        // Consecutive windows continue each other: the words of windows 2… are in order, none twice.
+        let later = windows.dropFirst().flatMap { $0.split(separator: " ") }.map { Int($0.dropFirst())! }
+        #expect(later == Array(later.first!..<(later.first! + later.count)))
+        #expect(EmbeddingWindows.split(words, maxWindows: 1) == [words])
+        // A text without spaces is still cut, at the limit.
+        #expect(EmbeddingWindows.split(String(repeating: "x", count: 1200)).count == 3)
+    }
+
+    /// A violent sentence after 1,500 benign characters: with windows the precise tier's embedding
+    /// expert sees it; with the first window only, it does not.
+    @Test func aLateViolentSentenceIsSeenThroughTheWindows() throws {
+        let (emb, _, precise) = try twoTrainedTiers()
+        let padding = String(repeating: "picnic orchard festival museum bread weather ", count: 34)
+        let text = padding + "machete strangle machete strangle"
+        var header = precise.model.header
+        header.embeddingWindows = 8
+        let windowed = try PreciseClassifier(model: ContentClassifier(header: header, weights: precise.model.weights), encoder: emb)
+        let v = ModerationCategory.violence.index
+        let before = emb.embedded.withLock { $0 }
+        let withWindows = windowed.scores([text])[0].categories[v]
+        #expect(emb.embedded.withLock { $0 } - before == EmbeddingWindows.split(text).count)
+        let firstOnly = precise.scores([text])[0].categories[v]
+        #expect(withWindows > firstOnly + 0.05, "\(withWindows) vs \(firstOnly)")
+        // A short text scores the same either way.
+        #expect(windowed.scores(["machete strangle"])[0].categories == precise.scores(["machete strangle"])[0].categories)
+    }
+}
