@@ -4,8 +4,8 @@ import WardenCore
 /// Where screening runs. The fast tier scores a text in microseconds and runs inline, on the
 /// request's task. A classifier that can take milliseconds (`mayBlock`: the precise tier's encoder,
 /// about 13 ms of CPU per escalated prompt) runs on NIO's blocking thread pool instead, so a request
-/// never holds one of the cooperative threads (one per core) that every other request needs; when
-/// the pool is busy, requests wait their turn for it without blocking anyone else.
+/// never holds an event loop (Swift concurrency runs on them in `warden serve`) that every other
+/// connection needs; when the pool is busy, requests wait their turn for it without blocking anyone.
 ///
 /// ```swift
 /// let executor = ScreeningExecutor(for: classifier)

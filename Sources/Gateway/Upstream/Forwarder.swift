@@ -131,8 +131,8 @@ struct Forwarder: Sendable {
         })
     }
 
-    /// The relay's output for `chunk`, computed inline or on `executor`. The relay moves into a box
-    /// for the call and back, so its buffers are never copied.
+    /// The relay's output for `chunk`, computed inline or, when `screen` offloads, on the blocking
+    /// pool. The relay moves into a box for the call and back, so its buffers are never copied.
     private static func consume(_ chunk: ByteBuffer, into relay: inout StreamRelay, on screen: OutputScreen?) async throws -> [UInt8] {
         guard let screen else { return try relay.consume(chunk.readableBytesView) }
         let box = RelayBox(relay)
