@@ -95,7 +95,8 @@ public struct Gateway: Sendable {
         let directory = TenantDirectory(store: store, hasher: hasher)
         AdminRoutes(directory: directory, refresher: refresher).register(on: adminGroup)
         LimitsAdminRoutes(directory: directory, refresher: refresher, limits: limits).register(on: adminGroup)
-        PolicyRoutes(book: book, store: store).registerAdmin(on: adminGroup, directory: directory, refresher: refresher)
+        PolicyRoutes(book: book, store: store, secondOpinionAvailable: (classifier as? TieredClassifier)?.precise != nil)
+            .registerAdmin(on: adminGroup, directory: directory, refresher: refresher)
 
         var application = Application(
             router: router,

@@ -226,4 +226,25 @@ func twoTiers(escalation: Escalation) throws -> TieredClassifier {
             #expect(decisions[1]["input"]?["second_opinion"] == nil)
         })
     }
+
+    /// Asking for a second opinion on a gateway without a precise tier is accepted (the platform may
+    /// add one later) and answered with a warning saying it has no effect.
+    @Test func withoutAPreciseTierTheAdminAPIWarns() async throws {
+        let headers: HTTPFields = [.authorization: "Bearer adm", .contentType: "application/json"]
+        try await withLiveGateway(adminToken: "adm", classifier: try ContentClassifier.bundled(), configure: { $0.policy = PolicyConfig() }, { client, f in
+            let on = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .put, headers: headers,
+                                                     body: ByteBuffer(string: #"{"reason":"test","policy":{"second_opinion":true}}"#))
+            #expect(on.status == .created)
+            #expect(on.json["warnings"]?.array?.first?.string?.contains("no precise tier") == true)
+            let off = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .put, headers: headers,
+                                                      body: ByteBuffer(string: #"{"reason":"test","policy":{}}"#))
+            #expect(off.status == .created && off.json["warnings"] == nil)
+        })
+        // With a precise tier there is nothing to warn about.
+        try await withLiveGateway(adminToken: "adm", classifier: try twoTiers(escalation: .never), configure: { $0.policy = PolicyConfig() }, { client, f in
+            let on = try await client.executeRequest(uri: "/admin/v1/apps/\(f.appID)/policy", method: .put, headers: headers,
+                                                     body: ByteBuffer(string: #"{"reason":"test","policy":{"second_opinion":true}}"#))
+            #expect(on.status == .created && on.json["warnings"] == nil)
+        })
+    }
 }

@@ -18,6 +18,8 @@ import WardenCore
 struct PolicyRoutes: Sendable {
     let book: PolicyBook?
     let store: any WardenStore
+    /// The gateway has a precise tier for apps whose policy asks for a second opinion.
+    var secondOpinionAvailable = false
 
     func registerPublic(on router: Router<WardenRequestContext>) {
         router.get("/policy") { request, _ in
@@ -44,7 +46,7 @@ struct PolicyRoutes: Sendable {
             let book = try configured()
             let id = try context.parameters.require("id")
             guard try await store.app(id: id) != nil else { throw StoreError.notFound(kind: "app", id: id) }
-            return try AdminRoutes.json(AppView(effective: book.policy(for: id).effective, versions: try await store.policyVersions(scope: id)))
+            return try AdminRoutes.json(view(book.policy(for: id).effective, versions: try await store.policyVersions(scope: id)))
         }
         group.put("apps/:id/policy") { request, context in
             let book = try configured()
@@ -55,7 +57,7 @@ struct PolicyRoutes: Sendable {
             let version = try await AppPolicies.set(input.policy, appId: id, reason: input.reason, actor: AdminRoutes.actor(request),
                                                     directory: directory)
             try await refresher.refresh(force: true)
-            return try AdminRoutes.json(AppView(effective: book.policy(for: id).effective, versions: [version]), status: .created)
+            return try AdminRoutes.json(view(book.policy(for: id).effective, versions: [version]), status: .created)
         }
         group.delete("apps/:id/policy") { request, context in
             let book = try configured()
@@ -63,11 +65,18 @@ struct PolicyRoutes: Sendable {
             let version = try await AppPolicies.set(nil, appId: id, reason: request.uri.queryParameters.get("reason") ?? "removed",
                                                     actor: AdminRoutes.actor(request), directory: directory)
             try await refresher.refresh(force: true)
-            return try AdminRoutes.json(AppView(effective: book.policy(for: id).effective, versions: [version]))
+            return try AdminRoutes.json(view(book.policy(for: id).effective, versions: [version]))
         }
         group.get("feedback") { request, _ in
             try await AdminRoutes.json(store.feedback(appId: request.uri.queryParameters.get("app_id"), limit: AdminRoutes.limit(request)))
         }
+    }
+
+    /// An app's view, with a warning when its policy asks for a second opinion this gateway cannot give.
+    private func view(_ effective: EffectivePolicy, versions: [PolicyVersionRecord]) -> AppView {
+        let warnings = effective.secondOpinion && !secondOpinionAvailable
+            ? ["second_opinion has no effect: this gateway has no precise tier (moderation.precise in warden.yaml)"] : nil
+        return AppView(effective: effective, versions: versions, warnings: warnings)
     }
 
     private func configured() throws -> PolicyBook {
@@ -87,6 +96,8 @@ struct PolicyRoutes: Sendable {
     struct AppView: Encodable {
         let effective: EffectivePolicy
         let versions: [PolicyVersionRecord]
+        /// Absent when there is nothing to say.
+        let warnings: [String]?
     }
 }
 
