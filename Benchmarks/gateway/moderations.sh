@@ -14,7 +14,8 @@ BINS=("$@")
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 WORK=$(mktemp -d /tmp/warden-modbench.XXXXXX)
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-TEXT=$($PY -c 'print(("Please summarise the quarterly report and list the three main risks for the team. " * 13)[:1024])')
+. Benchmarks/gateway/moderation_wrk.sh
+TEXT=$(moderation_text)
 
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; }
@@ -40,16 +41,7 @@ YAML
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   PORTS+=("$port"); KEYS+=("$key")
-  cat > "$WORK/mod$i.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $key"
-wrk.body = '{"input":"$TEXT"}'
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %d\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
-end
-LUA
+  moderation_lua "$key" "$TEXT" > "$WORK/mod$i.lua"
   # warm-up
   wrk -t1 -c1 -d1s -s "$WORK/mod$i.lua" "http://127.0.0.1:$port/v1/moderations" >/dev/null
 done

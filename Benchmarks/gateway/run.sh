@@ -196,17 +196,8 @@ for mode in plain stream; do
 done
 
 # /v1/moderations with one 1 KB input through the built-in classifier (issue 4: p99 ≤ 2 ms).
-TEXT=$($PY -c 'print(("Please summarise the quarterly report and list the three main risks for the team. " * 13)[:1024])')
-cat > "$WORK/moderation.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $KEY"
-wrk.body = '{"input":"$TEXT"}'
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %d\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
-end
-LUA
+. Benchmarks/gateway/moderation_wrk.sh
+moderation_lua "$KEY" "$(moderation_text)" > "$WORK/moderation.lua"
 MOD=$(wrk -t1 -c1 -d"${DURATION}s" -s "$WORK/moderation.lua" "http://127.0.0.1:$GW/v1/moderations" | grep RESULT)
 
 printf "\n%-7s %-6s %5s %10s %9s %9s %12s\n" mode path conns "req/s" "p50 ms" "p99 ms" "CPU µs/req"

@@ -14,8 +14,11 @@ public enum EmbeddingWindows {
     public static let maxWindows = 8
 
     public static func split(_ text: String, chars: Int = chars, maxWindows: Int = maxWindows) -> [String] {
+        // Every text of the precise tier passes here: one window needs no copy of its scalars
+        // (a text of at most `chars` UTF-8 bytes has at most `chars` scalars).
+        guard maxWindows > 1, text.utf8.count > chars else { return [text] }
         let scalars = Array(text.unicodeScalars)
-        guard scalars.count > chars, maxWindows > 1 else { return [text] }
+        guard scalars.count > chars else { return [text] }
         var windows = [text]
         var start = chars
         while start < scalars.count, windows.count < maxWindows {

@@ -46,17 +46,12 @@ public enum LeaveOneSourceOut {
     /// One JSON line of a fold's raw logits for offline study of calibration and fusion: the
     /// n-gram part (max over windows, bias included) and the dense part apart, with the labels.
     static func rawRow(_ data: FeaturizedData, _ w: LinearWeights, row r: Int, fold: String, role: String) -> String {
-        var best = SIMD8<Float>(repeating: -.infinity)
-        for seg in data.evalSegments[r] {
-            let (idx, val, n) = data.vector(seg)
-            best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
-        }
-        let dense = Trainer.denseLogits(data, w, row: r)
+        let best = Trainer.ngramLogits(data, w, row: r)
+        let windows = Trainer.denseWindowLogits(data, w, row: r)
+        let dense = Trainer.maximum(windows)
         func list<T>(_ v: (Int) -> T) -> String { (0..<headSlots).map { "\(v($0))" }.joined(separator: ",") }
-        // The dense logits of each embedding window (the first, then the later ones), when a row has several.
-        let windows = (data.windowDense[r] ?? []).map { e in w.denseLogits(e) }
-        let first = w.denseDim > 0 && data.hasDense[r] ? data.withDense(r) { w.denseLogits($0) } : .zero
-        let perWindow = windows.isEmpty ? "" : ",\"dense_windows\":[" + ([first] + windows).map { z in "[\(list { z[$0] })]" }.joined(separator: ",") + "]"
+        // Each embedding window's dense logits (the first, then the later ones), when a row has several.
+        let perWindow = windows.count < 2 ? "" : ",\"dense_windows\":[" + windows.map { z in "[\(list { z[$0] })]" }.joined(separator: ",") + "]"
         return "{\"fold\":\"\(fold)\",\"role\":\"\(role)\",\"source\":\"\(data.sources[data.sourceOf[r]])\",\"labels\":[\(list { data.rows[r].labels[$0] })],\"ngram\":[\(list { best[$0] })],\"dense\":[\(list { dense[$0] })]\(perWindow)}"
     }
 

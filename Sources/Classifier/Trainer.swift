@@ -416,22 +416,36 @@ public enum Trainer {
         }
     }
 
-    /// Max over windows of each slot's raw logit for row `r`.
+    /// Raw logits of row `r`: the n-gram part's maximum over windows plus the dense part's.
     static func evalLogits(_ data: FeaturizedData, _ w: LinearWeights, row r: Int) -> SIMD8<Float> {
+        ngramLogits(data, w, row: r) + denseLogits(data, w, row: r)
+    }
+
+    /// The n-gram part's logits for row `r`: the maximum over its scoring windows (bias included).
+    static func ngramLogits(_ data: FeaturizedData, _ w: LinearWeights, row r: Int) -> SIMD8<Float> {
         var best = SIMD8<Float>(repeating: -.infinity)
         for seg in data.evalSegments[r] {
             let (idx, val, n) = data.vector(seg)
             best = pointwiseMax(best, w.logits(indices: idx, values: val, count: n))
         }
-        return best + denseLogits(data, w, row: r)
+        return best
     }
 
     /// The dense part's logits for row `r`: the maximum over its embedding windows (zero without one).
     static func denseLogits(_ data: FeaturizedData, _ w: LinearWeights, row r: Int) -> SIMD8<Float> {
-        guard w.denseDim > 0, data.hasDense[r] else { return .zero }
-        var d = data.withDense(r) { w.denseLogits($0) }
-        for e in data.windowDense[r] ?? [] { d = pointwiseMax(d, w.denseLogits(e)) }
-        return d
+        maximum(denseWindowLogits(data, w, row: r))
+    }
+
+    /// The slot-wise maximum of `logits` (zero for none).
+    static func maximum(_ logits: [SIMD8<Float>]) -> SIMD8<Float> {
+        logits.dropFirst().reduce(logits.first ?? .zero) { pointwiseMax($0, $1) }
+    }
+
+    /// The dense part's logits for each of row `r`'s embedding windows, first window first (none
+    /// without an embedding).
+    static func denseWindowLogits(_ data: FeaturizedData, _ w: LinearWeights, row r: Int) -> [SIMD8<Float>] {
+        guard w.denseDim > 0, data.hasDense[r] else { return [] }
+        return [data.withDense(r) { w.denseLogits($0) }] + (data.windowDense[r] ?? []).map { w.denseLogits($0) }
     }
 
     /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.

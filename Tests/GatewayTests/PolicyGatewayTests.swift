@@ -261,4 +261,22 @@ private final class ThreadRecordingClassifier: TextClassifying, @unchecked Senda
         #expect(threads.allSatisfy { $0.contains("TP-#") }, "scored on \(Set(threads))")
         #expect(!ScreeningExecutor(for: shippedClassifier).offloads)
     }
+
+    /// A broken upstream stream while chunks are screened on the pool: the relay's state comes back
+    /// from the pool on the error path too, so the client gets the error event and the record its code.
+    @Test(arguments: [("m-stream-malformed", "upstream_bad_response"), ("m-stream-reset", "upstream_unavailable"),
+                      ("m-stream-nodone", "upstream_bad_response")])
+    func brokenStreamsScreenedOnThePoolEndWithAnErrorEvent(model: String, code: String) async throws {
+        let classifier = ThreadRecordingClassifier()
+        try await withLiveGateway(adminToken: "adm", classifier: classifier, configure: { $0.policy = PolicyConfig() }, { client, f in
+            let r = try await client.post("/v1/chat/completions", key: f.key, json: say("Tell me a story.", model: model, user: "u-broken", stream: true))
+            #expect(r.status == .ok)
+            #expect(r.text.contains(#""code":"\#(code)""#), "\(r.text)")
+            #expect(r.text.hasSuffix("data: [DONE]\n\n"))
+        }, afterShutdown: { f in
+            let record = try #require(try await f.store.usage(limit: 1).first)
+            #expect(record.errorCode == code)
+        })
+        #expect(classifier.recorded.allSatisfy { $0.contains("TP-#") })
+    }
 }
