@@ -38,6 +38,7 @@ struct DesignOptions: ParsableArguments {
     @Option var mlpEpochs: Int = 8
     @Option var mlpLr: Float = 0.05
     @Option(help: "Embedding windows per long text at scoring.") var embeddingWindows: Int = 1
+    @Option(help: "Weight of weak negatives (unannotated categories of all-negative rows; 0: masked).") var weakNegatives: Double = TrainOptions().weakNegativeWeight
 
     var options: TrainOptions {
         var o = TrainOptions()
@@ -65,6 +66,7 @@ struct DesignOptions: ParsableArguments {
         o.mlpEpochs = mlpEpochs
         o.mlpLearningRate = mlpLr
         o.embeddingWindows = embeddingWindows
+        o.weakNegativeWeight = weakNegatives
         return o
     }
 }

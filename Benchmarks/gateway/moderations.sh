@@ -3,6 +3,7 @@
 # warden binaries, in alternated rounds so a noisy machine hits each binary alike:
 #   Benchmarks/gateway/moderations.sh [BIN...]        (default: the release build's warden)
 #   BENCH_ROUNDS=3 BENCH_DURATION=5 PERF=1 ...        (PERF=1: perf record the first binary's first round)
+#   BENCH_PRECISE=uncertain ...                       (configure the precise tier with this escalation; needs `make encoder`)
 # Prints per round and binary: req/s, p50, p99 (ms); then the mean of the rounds per binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +29,7 @@ for i in "${!BINS[@]}"; do
 server: {host: 127.0.0.1, port: $port}
 store: {sqlite: $WORK/w$i.sqlite}
 recording: {text: none}
+$( [[ -n ${BENCH_PRECISE:-} ]] && printf 'moderation: {precise: {escalation: %s, encoder: %s}}' "$BENCH_PRECISE" "$PWD/var/encoder" || true )
 upstreams:
   - name: none
     base_url: http://127.0.0.1:9/v1

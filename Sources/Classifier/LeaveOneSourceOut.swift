@@ -52,7 +52,16 @@ public enum LeaveOneSourceOut {
         func list<T>(_ v: (Int) -> T) -> String { (0..<headSlots).map { "\(v($0))" }.joined(separator: ",") }
         // Each embedding window's dense logits (the first, then the later ones), when a row has several.
         let perWindow = windows.count < 2 ? "" : ",\"dense_windows\":[" + windows.map { z in "[\(list { z[$0] })]" }.joined(separator: ",") + "]"
-        return "{\"fold\":\"\(fold)\",\"role\":\"\(role)\",\"source\":\"\(data.sources[data.sourceOf[r]])\",\"labels\":[\(list { data.rows[r].labels[$0] })],\"ngram\":[\(list { best[$0] })],\"dense\":[\(list { dense[$0] })]\(perWindow)}"
+        return "{\"fold\":\"\(fold)\",\"role\":\"\(role)\",\"row\":\(r),\"source\":\"\(data.sources[data.sourceOf[r]])\",\"labels\":[\(list { data.rows[r].labels[$0] })],\"ngram\":[\(list { best[$0] })],\"dense\":[\(list { dense[$0] })]\(perWindow)}"
+    }
+
+    /// One JSON line describing row `r` for the dump: its index (the `row` of the fold lines),
+    /// source, split, labels and text, so a study can train other experts on the same rows.
+    static func rowDescription(_ data: FeaturizedData, row r: Int) -> String {
+        let row = data.rows[r]
+        let text = (try? JSONSerialization.data(withJSONObject: row.text, options: .fragmentsAllowed))
+            .flatMap { String(data: $0, encoding: .utf8) } ?? "\"\""
+        return "{\"role\":\"row\",\"row\":\(r),\"source\":\"\(row.source)\",\"dev\":\(row.isDev),\"labels\":[\(row.labels.map(String.init).joined(separator: ","))],\"text\":\(text)}"
     }
 
     /// Trains one model per held-out source on the train split of every other source, calibrates
@@ -70,6 +79,9 @@ public enum LeaveOneSourceOut {
         let inTraining = data.rows.indices.map { !trainOnSample || ((sample?.contains($0) ?? true) && usable[$0]) }
         let inTest = data.rows.indices.map { (sample?.sampled.contains($0) ?? true) && usable[$0] }
         let held = data.sources.enumerated().filter { only == nil || only!.contains($0.element) }
+        if let rowSink {
+            for r in data.rows.indices where inTraining[r] || inTest[r] { rowSink(rowDescription(data, row: r)) }
+        }
         let results = LockedBox([LOSOFold?](repeating: nil, count: held.count))
         let queue = DispatchQueue(label: "loso", attributes: .concurrent)
         let group = DispatchGroup()

@@ -115,6 +115,15 @@ public struct TieredClassifier: TextClassifying {
         return false
     }
 
+    /// The fast tier's answer when it is sure; nil when the text needs the precise tier (always,
+    /// with `escalation: always`).
+    public func moderateWithoutBlocking(_ text: String) -> ModerationResult? {
+        guard precise != nil, escalation != .never else { return fast.moderate(text) }
+        if escalation == .always { return nil }
+        let scores = fast.scores(text).categories
+        return isUncertain(scores) ? nil : fast.result(scores: scores)
+    }
+
     /// One text (the screening path): the fast tier's answer, or the precise tier's when it is unsure.
     public func moderate(_ text: String) -> ModerationResult {
         guard let precise, escalation != .never else { return fast.moderate(text) }

@@ -43,6 +43,11 @@ public struct TrainOptions: Sendable {
     public var encoderMaxTokens = 128
     /// Embedding windows per text at scoring (`EmbeddingWindows`; 1: the text's first word pieces only).
     public var embeddingWindows = 1
+    /// Weak negatives: a category a row's source does not annotate counts as a negative with this
+    /// weight factor when every label the row has is 0 (0: masked, as unknown). Most text is not
+    /// violent or sexual whatever its source studied; this gives every head negatives from every
+    /// source's domain (offensive tweets are not sexual, insults are not violence).
+    public var weakNegativeWeight = 0.0
 
     public init() {}
 }
@@ -315,18 +320,25 @@ public enum Trainer {
         -> (targets: [SIMD8<Float>], weights: [SIMD8<Float>]) {
         let nSrc = data.sources.count
         var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
-        func label(_ r: Int, _ h: Int) -> Int8 {
-            let y = data.rows[r].labels[h]
+        let weak = options.weakNegativeWeight
+        /// The label of (r, h) and its weight factor: 1 for a source's own label, `weak` for an
+        /// unknown category of a row whose known labels are all 0 (see `weakNegativeWeight`).
+        func label(_ r: Int, _ h: Int) -> (y: Int8, factor: Double) {
+            let row = data.rows[r]
+            let y = row.labels[h]
             if h == Head.any.rawValue {
-                if !options.trainAnyHead { return -1 }
-                if y == 0 && data.rows[r].labeledCategories < options.anyNegativeMinLabels { return -1 }
+                if !options.trainAnyHead { return (-1, 0) }
+                if y == 0 && row.labeledCategories < options.anyNegativeMinLabels { return (-1, 0) }
+                return (y, 1)
             }
-            return y
+            if y < 0, weak > 0, row.labels[Head.any.rawValue] == 0 { return (0, weak) }
+            return (y, 1)
         }
         for r in rowIDs {
             let s = data.sourceOf[r]
-            for h in 0..<headSlots where label(r, h) >= 0 {
-                counts[(s * headSlots + h) * 2 + Int(label(r, h))] += 1
+            for h in 0..<headSlots {
+                let (y, factor) = label(r, h)
+                if y >= 0 { counts[(s * headSlots + h) * 2 + Int(y)] += factor }
             }
         }
         var alpha = [Double](repeating: 0, count: nSrc * headSlots)
@@ -354,10 +366,10 @@ public enum Trainer {
         for (k, r) in rowIDs.enumerated() {
             let s = data.sourceOf[r]
             for h in 0..<headSlots {
-                let y = label(r, h)
+                let (y, factor) = label(r, h)
                 guard y >= 0 else { continue }
                 targets[k][h] = Float(y)
-                sampleW[k][h] = Float(alpha[s * headSlots + h] * beta[h * 2 + Int(y)])
+                sampleW[k][h] = Float(alpha[s * headSlots + h] * beta[h * 2 + Int(y)] * factor)
             }
         }
         return (targets, sampleW)

@@ -234,6 +234,16 @@ struct PreciseTierTests {
         for (i, t) in texts.enumerated() {
             #expect(results[i] == (tiers.isUncertain(fastScores[i]) ? expected[i] : fast.moderate(t)))
         }
+        // Without a blocking call: the fast answer for what the fast tier settles, nil for the rest,
+        // and the encoder is never asked.
+        emb.embedded.withLock { $0 = 0 }
+        for (i, t) in texts.enumerated() {
+            #expect(tiers.moderateWithoutBlocking(t) == (tiers.isUncertain(fastScores[i]) ? nil : fast.moderate(t)))
+            #expect(always.moderateWithoutBlocking(t) == nil)
+            #expect(never.moderateWithoutBlocking(t) == fast.moderate(t))
+        }
+        #expect(emb.embedded.withLock { $0 } == 0)
+        #expect(unsure > 0 && unsure < texts.count, "the texts should exercise both answers")
         // Without a precise tier, nothing escalates.
         #expect(TieredClassifier(fast: fast, precise: nil, escalation: .always).escalation == .never)
     }

@@ -237,7 +237,56 @@ private final class ThreadRecordingClassifier: TextClassifying, @unchecked Senda
     var recorded: [String] { lock.withLock { threads } }
 }
 
+/// Like the tiers with `escalation: uncertain`: texts containing "[unsure]" need the blocking call;
+/// every other text is settled without one. Records each call's kind and thread.
+private final class EscalatingClassifier: TextClassifying, @unchecked Sendable {
+    let inner = shippedClassifier
+    let lock = NSLock()
+    var calls: [(blocking: Bool, thread: String)] = []
+    var modelName: String { inner.modelName }
+    var mayBlock: Bool { true }
+    func moderateWithoutBlocking(_ text: String) -> ModerationResult? {
+        note(blocking: false)
+        return text.contains("[unsure]") ? nil : inner.moderate(text)
+    }
+    func moderate(_ text: String) -> ModerationResult {
+        note(blocking: true)
+        return inner.moderate(text)
+    }
+    private func note(blocking: Bool) {
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "?"
+        lock.withLock { calls.append((blocking, name.trimmingCharacters(in: .whitespacesAndNewlines))) }
+    }
+    var recorded: [(blocking: Bool, thread: String)] { lock.withLock { calls } }
+    func reset() { lock.withLock { calls = [] } }
+}
+
 @Suite struct BlockingClassifierGatewayTests {
+    /// Screening tries inline first: a request whose texts are all settled without blocking never
+    /// goes to the pool; one that meets a text needing the encoder is screened again on the pool,
+    /// with that text's real scores deciding.
+    @Test func textsTheFastTierSettlesAreScreenedInline() async throws {
+        let classifier = EscalatingClassifier()
+        try await withLiveGateway(adminToken: "adm", classifier: classifier, configure: { $0.policy = PolicyConfig() }, { client, f in
+            let calm = try await client.post("/v1/chat/completions", key: f.key, json: say("What is the capital of France?", user: "u-calm"))
+            #expect(calm.status == .ok)
+            let moderated = try await client.post("/v1/moderations", key: f.key, json: #"{"input":["hello there","good morning"]}"#)
+            #expect(moderated.status == .ok)
+            let calmCalls = classifier.recorded
+            #expect(!calmCalls.isEmpty && calmCalls.allSatisfy { !$0.blocking && !$0.thread.contains("TP-#") }, "\(calmCalls)")
+
+            classifier.reset()
+            let unsure = try await client.post("/v1/chat/completions", key: f.key, json: say("[unsure] " + insult, user: "u-unsure"))
+            #expect(unsure.errorCode == "content_policy_violation")
+            let unsureMod = try await client.post("/v1/moderations", key: f.key, json: #"{"input":["hello there","[unsure] \#(insult)"]}"#)
+            #expect(unsureMod.json["results"]?.array?[1]["flagged"]?.bool == true)
+            let blocking = classifier.recorded.filter(\.blocking)
+            #expect(blocking.count >= 3)
+            #expect(blocking.allSatisfy { $0.thread.contains("TP-#") }, "\(blocking)")
+        })
+    }
+
+
     /// Input, whole output, streamed output and /v1/moderations are all scored on NIO's blocking
     /// pool (its threads are named "SGLTN-TP-#n") when the classifier may block, with the same outcomes as inline.
     @Test func everyScreeningRunsOnTheBlockingPool() async throws {

@@ -38,8 +38,8 @@ struct ScreenInput: RouterMiddleware {
     func handle(_ request: Request, context: WardenRequestContext, next: (Request, WardenRequestContext) async throws -> Response) async throws -> Response {
         guard let call = context.call, let policy = context.policy else { return try await next(request, context) }
         let texts = Self.texts(of: call, skipping: context.injectedMessages)
-        let decision = try await screeners.executor.run(offloading: policy.asksSecondOpinion(screeners.secondOpinion)) { [screeners] in
-            policy.screenInput(texts, classifier: screeners.classifier, secondOpinion: screeners.secondOpinion)
+        let decision = try await screeners.executor.screen(with: screeners.classifier, offloading: policy.asksSecondOpinion(screeners.secondOpinion)) { [screeners] classifier in
+            policy.screenInput(texts, classifier: classifier, secondOpinion: screeners.secondOpinion)
         }
         context.meter.update { $0.inputDecision = decision.record }
         guard decision.action == .block else { return try await next(request, context) }

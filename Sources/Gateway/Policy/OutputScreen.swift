@@ -29,20 +29,28 @@ public struct OutputScreen: Sendable {
     /// True when scoring goes to the blocking pool: the classifier may block, or this app's second opinion may be asked.
     public var offloads: Bool { executor.offloads || policy.asksSecondOpinion(secondOpinion) }
 
-    /// Runs `work` (screening under this screen) where it belongs: inline or on the blocking pool.
+    /// Runs `work` (a stream's relay, screening under this screen) where it belongs: inline or on
+    /// the blocking pool.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await executor.run(offloading: policy.asksSecondOpinion(secondOpinion), work)
     }
 
     /// Scores and decides on one completion text (or a window of a stream).
-    func screenOutput(_ text: String) -> PolicyDecision {
-        policy.screenOutput(text, classifier: classifier, secondOpinion: secondOpinion)
+    func screenOutput(_ text: String, classifier: (any TextClassifying)? = nil) -> PolicyDecision {
+        policy.screenOutput(text, classifier: classifier ?? self.classifier, secondOpinion: secondOpinion)
+    }
+
+    /// `screenWhole`, inline when the fast tier settles the completion, else on the blocking pool.
+    public func screenWholeWhereItBelongs(_ json: JSONValue, text: String) async throws -> (decision: PolicyDecision, replaced: JSONValue?) {
+        try await executor.screen(with: classifier, offloading: policy.asksSecondOpinion(secondOpinion)) { [self] classifier in
+            screenWhole(json, text: text, classifier: classifier)
+        }
     }
 
     /// Decides on a whole completion; when it is blocked, also returns the response with every
     /// choice's text replaced by the refusal and `finish_reason: "content_filter"`.
-    public func screenWhole(_ json: JSONValue, text: String) -> (decision: PolicyDecision, replaced: JSONValue?) {
-        let decision = screenOutput(text)
+    public func screenWhole(_ json: JSONValue, text: String, classifier: (any TextClassifying)? = nil) -> (decision: PolicyDecision, replaced: JSONValue?) {
+        let decision = screenOutput(text, classifier: classifier)
         guard decision.action == .block else { return (decision, nil) }
         let refusal = policy.effective.refusals.renderOutputRefusal(categories: decision.categoryNames, policyVersion: policy.effective.version)
         var out = json

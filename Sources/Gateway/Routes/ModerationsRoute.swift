@@ -25,8 +25,9 @@ struct ModerationsRoute: Sendable {
             $0.tokensEstimated = true
             $0.firstByteAt = .now
         }
-        // The precise tier's encoder runs on the blocking pool, not on this request's task thread.
-        let results = try await ScreeningExecutor(for: classifier).run { Self.moderate(inputs, with: classifier) }
+        // Inputs the fast tier settles are scored inline; the precise tier's encoder runs on the
+        // blocking pool, not on this request's task thread.
+        let results = try await ScreeningExecutor(for: classifier).screen(with: classifier) { Self.moderate(inputs, with: $0) }
         var out = ByteBuffer()
         Self.writeResponse(id: "modr-" + Identifier.randomBase62(24), model: classifier.modelName, results: results, into: &out)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: out))

@@ -73,7 +73,7 @@ struct Forwarder: Sendable {
         let completion = collect || estimated || screen != nil ? Self.completionText(json) : ""
         var body = buffer
         if let screen {
-            let (decision, replaced) = try await screen.run { screen.screenWhole(json, text: completion) }
+            let (decision, replaced) = try await screen.screenWholeWhereItBelongs(json, text: completion)
             meter.update { $0.outputDecision = decision.record }
             if let replaced { body = ByteBuffer(bytes: replaced.serialized()) }
         }
