@@ -38,7 +38,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The precise tier's sentence encoder: all-MiniLM-L6-v2 in Swift (safetensors reader,
         // WordPiece tokenizer, BERT forward pass, mean pooling). Foundation only, no I/O beyond model files.
-        .target(name: "SentenceEncoder", dependencies: ["CEncoderKernels"]),
+        .target(name: "SentenceEncoder", dependencies: ["CEncoderKernels", "Classifier"]),
         // The encoder's numeric kernels (packed GEMM with AVX2/FMA behind a runtime CPU check, GELU,
         // softmax, LayerNorm) in C: Swift on Linux x86-64 targets baseline SSE2 and cannot emit FMA.
         // Always optimized, so debug test runs of the forward pass take seconds, not minutes.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Classifier
 import Foundation
 import SentenceEncoder
 
@@ -12,6 +13,9 @@ struct EncoderBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Texts per embed call.") var batches: [Int] = [1, 8, 32]
     @Option(parsing: .upToNextOption) var threads: [Int] = [1, 2]
     @Option(parsing: .upToNextOption) var tokens: [Int] = [64, 256]
+    @Option(help: "Precise-tier model for the end-to-end figures (skipped when missing).") var preciseModel = "Models/warden-precise.bin"
+    @Option(help: "Fast-tier model (the tiers' escalation figures).") var fastModel = "Models/warden-fast.bin"
+    @Option(help: "Prompt suites (JSONL with a \"prompt\" field): the end-to-end texts.") var suites = "Suites"
 
     func run() throws {
         let directory = try dir.map { URL(fileURLWithPath: $0) } ?? MiniLMEncoder.locate()
@@ -62,7 +66,64 @@ struct EncoderBench: ParsableCommand {
         while clock.now - t0 < .seconds(1) { for s in texts { count += encoder.tokenCount(s) } }
         let tokenizerRate = Double(count / 256) / Self.secs(clock.now - t0)
         print(String(format: "tokenizer alone: %.0f texts/s (400-word texts, truncated to 256 tokens)", tokenizerRate))
+        try endToEnd(encoder)
         print(String(format: "resident memory at end: %.0f MB", ClassifierBench.rssMB()))
+    }
+
+    /// The precise tier end to end (tokenizer, encoder, MLP, n-grams, calibration, rules) on the
+    /// project's prompt suites, one text per call as screening asks, and in batches of 32 as
+    /// `/v1/moderations` does; then the tiers with `escalation: uncertain`: how many prompts the
+    /// fast tier leaves to the encoder, and the texts/s that gives.
+    func endToEnd(_ encoder: MiniLMEncoder) throws {
+        guard FileManager.default.fileExists(atPath: preciseModel) else {
+            print("\nprecise tier end to end: skipped (\(preciseModel) not found)")
+            return
+        }
+        let precise = try PreciseClassifier(model: ContentClassifier.load(contentsOf: URL(fileURLWithPath: preciseModel)),
+                                            encoder: MiniLMEmbedding(encoder: encoder, threads: 1))
+        let fast = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: fastModel))
+        let prompts = try Self.prompts(in: suites)
+        let chars = prompts.map { $0.unicodeScalars.count }.sorted()
+        print("\nprecise tier end to end, \(prompts.count) prompts from \(suites)/*.jsonl (median \(chars[chars.count / 2]) characters), 1 encoder thread:")
+        print("| path | texts/s | ms/text | CPU ms/text |")
+        print("|---|---:|---:|---:|")
+        func row(_ name: String, _ perCall: Int, _ body: ([String]) -> Void) {
+            let clock = ContinuousClock()
+            var done = 0, i = 0
+            body(Array(prompts.prefix(perCall)))
+            let start = clock.now, cpu0 = FilterBench.cpuSeconds()
+            while clock.now - start < .seconds(seconds) {
+                let batch = (0..<perCall).map { prompts[(i + $0) % prompts.count] }
+                body(batch)
+                i += perCall
+                done += perCall
+            }
+            let rate = Double(done) / Self.secs(clock.now - start)
+            let cpu = (FilterBench.cpuSeconds() - cpu0) / Double(done)
+            print(String(format: "| %@ | %.1f | %.2f | %.2f |", name, rate, 1000 / rate, cpu * 1000))
+        }
+        row("precise, one text per call (screening)", 1) { _ = precise.moderate($0[0]) }
+        row("precise, 32 texts per call (/v1/moderations)", 32) { _ = precise.moderate($0) }
+        let tiers = TieredClassifier(fast: fast, precise: precise, escalation: .uncertain)
+        let unsure = prompts.filter { tiers.isUncertain(fast.scores($0).categories) }.count
+        row(String(format: "tiers, escalation uncertain (%d of %d prompts escalate)", unsure, prompts.count), 1) { _ = tiers.moderate($0[0]) }
+        row("fast tier alone", 1) { _ = fast.moderate($0[0]) }
+    }
+
+    /// The `prompt` of every row of the JSONL files in `directory`, in file order.
+    static func prompts(in directory: String) throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl") }.sorted()
+        var out: [String] = []
+        for file in files {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let prompt = object["prompt"] as? String, !prompt.isEmpty else { continue }
+                out.append(prompt)
+            }
+        }
+        guard !out.isEmpty else { throw ValidationError("no prompts in \(directory)/*.jsonl") }
+        return out
     }
 
     /// Texts per second and CPU seconds per text, embedding `ids` repeatedly for `seconds`

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classifier
 import Foundation
+import SentenceEncoder
 import WardenCore
 
 /// `warden classify`: score texts with the built-in classifier.

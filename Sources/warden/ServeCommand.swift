@@ -3,6 +3,7 @@ import Classifier
 import Foundation
 import Gateway
 import Logging
+import SentenceEncoder
 import Store
 import WardenCore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classifier
 import Foundation
+import SentenceEncoder
 
 /// `warden train`: train the fast-tier classifier, or with `--precise` the precise tier (n-grams
 /// joined with MiniLM sentence embeddings), from labeled JSONL(.gz) files.

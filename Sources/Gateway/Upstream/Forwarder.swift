@@ -93,51 +93,48 @@ struct Forwarder: Sendable {
         let collect = collectText
         let body = response.body
         return Response(status: .ok, headers: Self.eventStreamHeaders, body: ResponseBody { writer in
-            var relay = StreamRelay(clientWantsUsage: call.clientWantsStreamUsage, collectText: collect)
-            relay.gate = context.outputScreen?.streamGate()
-            // With a classifier that may take milliseconds, chunks are screened on the blocking pool.
+            // The relay lives in a box for the stream's life, so chunks screened on the blocking
+            // pool (a classifier that may take milliseconds) reach it without copying its buffers.
+            let box = RelayBox(StreamRelay(clientWantsUsage: call.clientWantsStreamUsage, collectText: collect))
+            box.relay.gate = context.outputScreen?.streamGate()
             let offload = context.outputScreen.flatMap { $0.offloads ? $0 : nil }
             var failure: OpenAIError?
             do {
                 for try await chunk in body {
-                    let out = try await Self.consume(chunk, into: &relay, on: offload)
+                    let out = try await Self.consume(chunk, into: box, on: offload)
                     if !out.isEmpty {
                         meter.update { if $0.firstByteAt == nil { $0.firstByteAt = .now } }
                         do { try await writer.write(ByteBuffer(bytes: out)) } catch { throw ClientGone() }
                     }
-                    if relay.finished { break }
+                    if box.relay.finished { break }
                 }
-                if !relay.finished {
+                if !box.relay.finished {
                     failure = .upstreamBadResponse(upstreamName, "the event stream ended without [DONE]")
                 }
             } catch is ClientGone {
                 meter.update { $0.lateErrorCode = "client_disconnected" }
-                Self.noteStreamUsage(relay, call: call, meter: meter)
+                Self.noteStreamUsage(box.relay, call: call, meter: meter)
                 throw CancellationError()
             } catch let error as StreamRelay.Failure {
                 failure = .upstreamBadResponse(upstreamName, "\(error)")
             } catch {
                 failure = UpstreamClients.classify(error, upstream: upstreamName)
             }
-            if relay.upstreamError != nil, failure == nil {
+            if box.relay.upstreamError != nil, failure == nil {
                 meter.update { $0.lateErrorCode = "upstream_stream_error" }
             }
             if let failure {
                 meter.update { $0.lateErrorCode = failure.code }
                 try await writer.write(ByteBuffer(bytes: StreamRelay.errorEvent(failure)))
             }
-            Self.noteStreamUsage(relay, call: call, meter: meter)
+            Self.noteStreamUsage(box.relay, call: call, meter: meter)
             try await writer.finish(nil)
         })
     }
 
-    /// The relay's output for `chunk`, computed inline or, when `screen` offloads, on the blocking
-    /// pool. The relay moves into a box for the call and back, so its buffers are never copied.
-    private static func consume(_ chunk: ByteBuffer, into relay: inout StreamRelay, on screen: OutputScreen?) async throws -> [UInt8] {
-        guard let screen else { return try relay.consume(chunk.readableBytesView) }
-        let box = RelayBox(relay)
-        relay = StreamRelay(clientWantsUsage: false, collectText: false)
-        defer { relay = box.relay }
+    /// The relay's output for `chunk`, computed inline or, when `screen` offloads, on the blocking pool.
+    private static func consume(_ chunk: ByteBuffer, into box: RelayBox, on screen: OutputScreen?) async throws -> [UInt8] {
+        guard let screen else { return try box.relay.consume(chunk.readableBytesView) }
         return try await screen.run { try box.relay.consume(chunk.readableBytesView) }
     }
 
@@ -194,8 +191,8 @@ public enum TokenEstimate {
     }
 }
 
-/// Holds a stream's relay while one chunk is screened on the blocking pool. Only one task touches
-/// it at a time (the stream's loop awaits each chunk before the next).
+/// Holds a stream's relay for the stream's life, so a chunk can be screened on the blocking pool.
+/// Only one task touches it at a time (the stream's loop awaits each chunk before the next).
 private final class RelayBox: @unchecked Sendable {
     var relay: StreamRelay
     init(_ relay: StreamRelay) { self.relay = relay }
