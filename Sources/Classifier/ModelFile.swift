@@ -25,8 +25,10 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var encoder: String?
     public var denseDim: Int?
     public var encoderMaxTokens: Int?
-    /// Embedding windows per text (`EmbeddingWindows`; nil or 1: the first word pieces only).
+    /// Embedding windows per text (`EmbeddingWindows`; nil or 1: the first word pieces only), and
+    /// the characters per later window they were trained with (nil: `EmbeddingWindows.chars`).
     public var embeddingWindows: Int?
+    public var embeddingWindowChars: Int?
     /// Hidden units of the embedding MLP (nil or 0: the dense weights are linear).
     public var hiddenUnits: Int?
 

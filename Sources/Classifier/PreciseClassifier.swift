@@ -40,6 +40,8 @@ public final class PreciseClassifier: TextClassifying, Sendable {
 
     /// Embedding windows per text (`EmbeddingWindows`), as the model was trained to be scored.
     public var embeddingWindows: Int { model.header.embeddingWindows ?? 1 }
+    /// Characters per later embedding window, as the model was trained.
+    public var embeddingWindowChars: Int { model.header.embeddingWindowChars ?? EmbeddingWindows.chars }
 
     /// Scores of the 8 categories (index order) and the any head, for a text whose window
     /// embeddings are given (the embedding logits are the maximum over them); base64 runs are
@@ -52,7 +54,7 @@ public final class PreciseClassifier: TextClassifying, Sendable {
 
     /// Scores many texts; the encoder embeds all their windows as one batch.
     public func scores(_ texts: [String]) -> [(categories: [Double], any: Double)] {
-        let windows = texts.map { EmbeddingWindows.split($0, maxWindows: embeddingWindows) }
+        let windows = texts.map { EmbeddingWindows.split($0, chars: embeddingWindowChars, maxWindows: embeddingWindows) }
         let embeddings = encoder.embed(windows.flatMap { $0 }, maxTokens: maxTokens)
         var start = 0
         return zip(texts, windows).map { text, ws in

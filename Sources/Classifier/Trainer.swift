@@ -535,7 +535,10 @@ public enum Trainer {
             header.encoder = options.encoderName
             header.denseDim = w.denseDim
             header.encoderMaxTokens = options.encoderMaxTokens
-            if options.embeddingWindows > 1 { header.embeddingWindows = options.embeddingWindows }
+            if options.embeddingWindows > 1 {
+                header.embeddingWindows = options.embeddingWindows
+                header.embeddingWindowChars = EmbeddingWindows.chars
+            }
             if w.hiddenUnits > 0 { header.hiddenUnits = w.hiddenUnits }
             if let alpha = options.lateFusion { header.training["lateFusion"] = String(alpha) }
             header.training["denseScale"] = String(options.denseScale)

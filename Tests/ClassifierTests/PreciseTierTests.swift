@@ -300,5 +300,15 @@ struct EmbeddingWindowsTests {
         #expect(withWindows > firstOnly + 0.05, "\(withWindows) vs \(firstOnly)")
         // A short text scores the same either way.
         #expect(windowed.scores(["machete strangle"])[0].categories == precise.scores(["machete strangle"])[0].categories)
+        // The window size is the model's: 300-character windows give more of them, and the header
+        // survives the file.
+        header.embeddingWindowChars = 300
+        let (decoded, weights) = try ModelFile.decode(ModelFile.encode(header: header, weights: precise.model.weights), path: "narrow.bin")
+        let reloaded = try PreciseClassifier(model: ContentClassifier(header: decoded, weights: weights), encoder: emb)
+        #expect(reloaded.embeddingWindowChars == 300)
+        let start = emb.embedded.withLock { $0 }
+        _ = reloaded.scores([text])
+        #expect(emb.embedded.withLock { $0 } - start == EmbeddingWindows.split(text, chars: 300).count)
+        #expect(EmbeddingWindows.split(text, chars: 300).count > EmbeddingWindows.split(text).count)
     }
 }
