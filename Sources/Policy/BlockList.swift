@@ -34,6 +34,9 @@ public struct BlockListMatcher: Sendable {
     }
 
     let terms: [Term]
+    /// Per first byte of a folded term, the terms that start with it (so the text is scanned once
+    /// for all terms, stopping only where some term can start).
+    let termsByFirstByte: [[Int]]
     let regexes: [CompiledRegex]
 
     public init(_ spec: BlockListSpec) throws {
@@ -44,6 +47,9 @@ public struct BlockListMatcher: Sendable {
                         needsLeadingBoundary: Self.isWordScalar(first),
                         needsTrailingBoundary: Self.isWordScalar(last))
         }
+        var byFirst = [[Int]](repeating: [], count: 256)
+        for (k, term) in terms.enumerated() { byFirst[Int(term.folded[0])].append(k) }
+        termsByFirstByte = byFirst
         regexes = try spec.regexes.enumerated().map { i, pattern in
             do { return CompiledRegex(pattern: pattern, regex: try NSRegularExpression(pattern: pattern)) }
             catch { throw PolicyValidationError([.init(subject: "block list", key: "regexes[\(i)]",
@@ -58,9 +64,9 @@ public struct BlockListMatcher: Sendable {
         guard !isEmpty else { return [] }
         var out: [BlockListHit] = []
         if !terms.isEmpty {
-            let folded = Array(Self.fold(text).utf8)
-            for term in terms {
-                if let range = firstMatch(of: term, in: folded) {
+            let folded = Self.foldedBytes(text)
+            for (term, range) in zip(terms, firstMatches(in: folded)) {
+                if let range {
                     out.append(BlockListHit(kind: .term, pattern: term.original, matched: String(decoding: folded[range], as: UTF8.self)))
                 }
             }
@@ -83,33 +89,53 @@ public struct BlockListMatcher: Sendable {
         catch { return "invalid regular expression '\(pattern)'" }
     }
 
-    /// Byte search of the folded term in the folded text, checking word boundaries around it.
-    private func firstMatch(of term: Term, in text: [UInt8]) -> Range<Int>? {
-        let needle = term.folded
-        guard needle.count <= text.count, let first = needle.first else { return nil }
-        var i = 0
-        let last = text.count - needle.count
-        while i <= last {
-            if text[i] == first, matches(needle, text, at: i) {
-                let end = i + needle.count
-                if (!term.needsLeadingBoundary || !Self.wordScalarBefore(i, in: text))
-                    && (!term.needsTrailingBoundary || !Self.wordScalarAt(end, in: text)) {
-                    return i..<end
+    /// The first match of every term in the folded text (nil: none), in one pass over the text:
+    /// at each byte that some term starts with, those terms are compared and their word
+    /// boundaries checked.
+    func firstMatches(in text: [UInt8]) -> [Range<Int>?] {
+        var found = [Range<Int>?](repeating: nil, count: terms.count)
+        var remaining = terms.count
+        text.withUnsafeBufferPointer { t in
+            var i = 0
+            while i < t.count, remaining > 0 {
+                for k in termsByFirstByte[Int(t[i])] where found[k] == nil {
+                    let term = terms[k]
+                    let end = i + term.folded.count
+                    guard end <= t.count, Self.matches(term.folded, t, at: i),
+                          !term.needsLeadingBoundary || !Self.wordScalarBefore(i, in: text),
+                          !term.needsTrailingBoundary || !Self.wordScalarAt(end, in: text) else { continue }
+                    found[k] = i..<end
+                    remaining -= 1
                 }
+                i += 1
             }
-            i += 1
         }
-        return nil
+        return found
     }
 
+    /// True when `needle` is at `i` in `text` (which has room for it).
     @inline(__always)
-    private func matches(_ needle: [UInt8], _ text: [UInt8], at i: Int) -> Bool {
-        var j = 1
-        while j < needle.count {
-            if text[i + j] != needle[j] { return false }
-            j += 1
+    private static func matches(_ needle: [UInt8], _ text: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        needle.withUnsafeBufferPointer { n in
+            var j = 1
+            while j < n.count {
+                if text[i + j] != n[j] { return false }
+                j += 1
+            }
+            return true
         }
-        return true
+    }
+
+    /// `fold(text)` as UTF-8 bytes; ASCII text is lowercased byte by byte (the common case, and
+    /// the same result: lowercasing maps only A–Z there).
+    static func foldedBytes(_ text: String) -> [UInt8] {
+        var bytes = Array(text.utf8)
+        for i in bytes.indices {
+            let b = bytes[i]
+            if b >= 0x80 { return Array(fold(text).utf8) }
+            if b &- 0x41 < 26 { bytes[i] = b | 0x20 }
+        }
+        return bytes
     }
 
     /// Case folding used for terms: lowercased, so "ACME" and "acme" are the same term.

@@ -152,6 +152,41 @@ import WardenCore
         #expect(try BlockListMatcher(BlockListSpec(terms: ["café"])).hits(in: "Le CAFÉ noir").count == 1)
     }
 
+    /// The one-pass matcher against a per-term reference on scalars (2,000 seeded random texts):
+    /// terms sharing first bytes and prefixes, mixed case, non-ASCII letters, every boundary case.
+    @Test func onePassTermMatchingEqualsAPerTermSearch() throws {
+        let terms = ["kill", "kil", "killer", "ki ll", "acme", "a", "c++", "café", "+1", "ß"]
+        let m = try BlockListMatcher(BlockListSpec(terms: terms))
+        let pieces = ["kill", "KILL", "Kil", "killer", "ki ll", "acme", "ACME", "a", "c++", "Café", "CAFÉ", "+1", "ß",
+                      "skill", "_", " ", " ", ".", "x", "É", "9", "\n"]
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<2000 {
+            let text = (0..<Int(rng.next() % 12)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let expected = terms.compactMap { term in Self.referenceMatch(term, in: text).map { (term, $0) } }
+            let got = m.hits(in: text)
+            #expect(got.map(\.pattern) == expected.map(\.0), "\(text)")
+            #expect(got.map(\.matched) == expected.map(\.1), "\(text)")
+        }
+    }
+
+    /// The first occurrence of the lowercased `term` in the lowercased `text`, by scalars, where a
+    /// term starting (ending) with a word character is not preceded (followed) by one.
+    static func referenceMatch(_ term: String, in text: String) -> String? {
+        let t = Array(text.lowercased().unicodeScalars), n = Array(term.lowercased().unicodeScalars)
+        guard !n.isEmpty, n.count <= t.count else { return nil }
+        for i in 0...(t.count - n.count) where Array(t[i..<(i + n.count)]) == n {
+            let leadingOK = !BlockListMatcher.isWordScalar(n[0]) || i == 0 || !BlockListMatcher.isWordScalar(t[i - 1])
+            let end = i + n.count
+            let trailingOK = !BlockListMatcher.isWordScalar(n[n.count - 1]) || end == t.count || !BlockListMatcher.isWordScalar(t[end])
+            if leadingOK && trailingOK {
+                var s = String.UnicodeScalarView()
+                s.append(contentsOf: t[i..<end])
+                return String(s)
+            }
+        }
+        return nil
+    }
+
     @Test func regexesMatchAsWritten() throws {
         let m = try BlockListMatcher(BlockListSpec(regexes: [#"\bSKU-\d{4}\b"#, "(?i)secret"]))
         #expect(m.hits(in: "order SKU-1234 now") == [BlockListHit(kind: .regex, pattern: #"\bSKU-\d{4}\b"#, matched: "SKU-1234")])
