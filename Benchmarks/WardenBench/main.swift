@@ -31,6 +31,7 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Embedding cache (precise tier): rows found in it get their sentence embedding.") var embeddings: String?
     @Option(help: "Scale of the embedding inputs (0: n-grams only).") var denseScale: Float = 0
     @Option(help: "Precise-tier sample: rows per source (0: all rows).") var perSource: Int = 0
+    @Option(help: "LOSO: score held-out sources on a sample of this many rows per source (default: --per-source).") var testPerSource: Int?
     @Flag(help: "With --per-source: train on all rows, test on the sample.") var trainOnAll = false
     @Flag(help: "Embedding alone: do not train the n-gram weights.") var noNgrams = false
     @Option(help: "Late fusion weight α of the embedding model (unset: joint model).") var lateFusion: Float?
@@ -113,7 +114,8 @@ struct Loso: ParsableCommand {
         let sample = design.perSource > 0 ? SourceSample(rows: rows, perSource: design.perSource) : nil
         if let sample { TrainingDriver.stderr("sample: \(sample.sampled.count) rows + \(sample.rarePositives.count) rare positives") }
         let t0 = ContinuousClock.now
-        let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only), sample: sample,
+        let testSample = design.testPerSource.map { SourceSample(rows: rows, perSource: $0) }
+        let r = LeaveOneSourceOut.run(data, options: o, only: only.isEmpty ? nil : Set(only), sample: sample, testSample: testSample,
                                       trainOnSample: !design.trainOnAll, log: { TrainingDriver.stderr($0) },
                                       rowSink: try dumpRows.map(LineSink.init)?.write)
         print(r.markdown(title: title + " — " + TrainingDriver.describe(o)))

@@ -68,16 +68,18 @@ public enum LeaveOneSourceOut {
     /// on their dev split, and scores every row of the held-out source. With a `sample`, training and
     /// calibration use only its rows and each held-out source is scored on its label-blind sample
     /// (with embeddings, when the design uses them), so designs with and without the encoder are
-    /// compared on the same rows.
+    /// compared on the same rows. A `testSample` (a smaller per-source sample) scores held-out
+    /// sources on its rows instead, so a design trained on a larger sample is compared on the same
+    /// test rows.
     public static func run(_ data: FeaturizedData, options: TrainOptions, only: Set<String>? = nil,
-                           sample: SourceSample? = nil, trainOnSample: Bool = true,
+                           sample: SourceSample? = nil, testSample: SourceSample? = nil, trainOnSample: Bool = true,
                            log: (@Sendable (String) -> Void)? = nil,
                            rowSink: (@Sendable (String) -> Void)? = nil) -> LOSOResult {
         // With a sample, rows without an embedding are left out whatever the design, so every
         // design sees the same rows.
         let usable = data.rows.indices.map { sample == nil || data.denseDim == 0 || data.hasDense[$0] }
         let inTraining = data.rows.indices.map { !trainOnSample || ((sample?.contains($0) ?? true) && usable[$0]) }
-        let inTest = data.rows.indices.map { (sample?.sampled.contains($0) ?? true) && usable[$0] }
+        let inTest = data.rows.indices.map { ((testSample ?? sample)?.sampled.contains($0) ?? true) && usable[$0] }
         let held = data.sources.enumerated().filter { only == nil || only!.contains($0.element) }
         if let rowSink {
             for r in data.rows.indices where inTraining[r] || inTest[r] { rowSink(rowDescription(data, row: r)) }
