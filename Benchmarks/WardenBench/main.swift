@@ -37,6 +37,7 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Late fusion weight α of the embedding model (unset: joint model).") var lateFusion: Float?
     @Option(help: "Late fusion: hidden units of the embedding MLP (0: linear).") var hidden: Int = 0
     @Option var mlpEpochs: Int = 8
+    @Option(help: "Late fusion: MLPs with different seeds, logits averaged.") var mlpEnsemble: Int = 1
     @Option var mlpLr: Float = 0.05
     @Option(help: "Embedding windows per long text at scoring.") var embeddingWindows: Int = 1
     @Option(help: "Weight of weak negatives (unannotated categories of all-negative rows; 0: masked).") var weakNegatives: Double = TrainOptions().weakNegativeWeight
@@ -65,6 +66,7 @@ struct DesignOptions: ParsableArguments {
         o.lateFusion = lateFusion
         o.hiddenUnits = hidden
         o.mlpEpochs = mlpEpochs
+        o.mlpEnsemble = mlpEnsemble
         o.mlpLearningRate = mlpLr
         o.embeddingWindows = embeddingWindows
         o.weakNegativeWeight = weakNegatives

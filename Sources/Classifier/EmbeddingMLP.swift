@@ -38,6 +38,42 @@ public enum EmbeddingMLP {
         }
     }
 
+    /// Trains `options.mlpEnsemble` MLPs with different seeds and joins them into one (`join`):
+    /// the mean of their logits, at the cost of one MLP with that many times the hidden units.
+    static func trainEnsemble(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>],
+                              weights sampleW: [SIMD8<Float>], progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
+        let members = (0..<max(1, options.mlpEnsemble)).map { m in
+            var o = options
+            o.seed = options.seed &+ UInt64(m) &* 0x9E37_79B9
+            return train(data, options: o, rows: rows, targets: targets, weights: sampleW, progress: m == 0 ? progress : nil)
+        }
+        return members.count == 1 ? members[0] : join(members, inputs: data.denseDim, hidden: options.hiddenUnits)
+    }
+
+    /// One MLP whose logits are the mean of `members`' logits (each `inputs` → `hidden` → 8 slots):
+    /// the hidden layers side by side, the output layers scaled by 1/K, the biases averaged.
+    ///
+    /// ```swift
+    /// let joined = EmbeddingMLP.join([a, b], inputs: 384, hidden: 128)   // 256 hidden units
+    /// ```
+    public static func join(_ members: [(dense: [Float], bias: SIMD8<Float>)], inputs D: Int, hidden H: Int) -> (dense: [Float], bias: SIMD8<Float>) {
+        let K = members.count, KH = K * H
+        var w = [Float](repeating: 0, count: parameterCount(inputs: D, hidden: KH))
+        var bias = SIMD8<Float>()
+        let inv = 1 / Float(K)
+        for (m, member) in members.enumerated() {
+            let v = member.dense
+            precondition(v.count == parameterCount(inputs: D, hidden: H), "MLP member \(m) has the wrong size")
+            for d in 0..<D { for j in 0..<H { w[d * KH + m * H + j] = v[d * H + j] } }
+            for j in 0..<H { w[D * KH + m * H + j] = v[D * H + j] }
+            for j in 0..<H { for s in 0..<headSlots {
+                w[D * KH + KH + (m * H + j) * headSlots + s] = v[D * H + H + j * headSlots + s] * inv
+            } }
+            bias += member.bias * inv
+        }
+        return (w, bias)
+    }
+
     /// Trains the MLP on `rows` (each with an embedding in `data`); returns the dense weights and the output bias.
     static func train(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>], weights sampleW: [SIMD8<Float>],
                       progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {

@@ -31,7 +31,8 @@ public struct TextKey: Hashable, Comparable, Sendable {
 /// per text across training runs and leave-one-source-out folds.
 ///
 /// File format (little-endian): magic `WEMB0001`, `UInt32` dimension, `UInt32` count, then `count`
-/// records of 16 key bytes followed by `dimension` IEEE half floats.
+/// records of 16 key bytes followed by `dimension` IEEE half floats. Values are rounded to half
+/// precision when set, so a table in memory holds exactly what its file will.
 ///
 /// ```swift
 /// var table = try EmbeddingTable.load(path: "var/cache/embeddings.bin") ?? EmbeddingTable(dimension: 384)
@@ -54,7 +55,9 @@ public struct EmbeddingTable: Sendable {
             return Array(storage[(i * dimension)..<((i + 1) * dimension)])
         }
         set {
-            guard let v = newValue else { return }
+            // Kept at the cache file's precision, so a run that computes an embedding trains on
+            // the same numbers as a later run that reads it from the file.
+            guard let v = newValue?.map({ Half.toFloat(Half.fromFloat($0)) }) else { return }
             precondition(v.count == dimension, "embedding of \(v.count) values in a table of dimension \(dimension)")
             if let i = index[key] {
                 storage.replaceSubrange((i * dimension)..<((i + 1) * dimension), with: v)

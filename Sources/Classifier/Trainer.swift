@@ -37,6 +37,9 @@ public struct TrainOptions: Sendable {
     /// Late fusion: hidden units of the embedding expert (0: a linear model over the embedding).
     public var hiddenUnits = 0
     public var mlpEpochs = 8
+    /// Late fusion: MLPs trained with different seeds whose logits are averaged (joined into one
+    /// MLP of `mlpEnsemble × hiddenUnits` hidden units; 1: a single MLP).
+    public var mlpEnsemble = 1
     public var mlpLearningRate: Float = 0.05
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.
     public var encoderName = "all-MiniLM-L6-v2"
@@ -393,10 +396,11 @@ public enum Trainer {
         if options.hiddenUnits > 0 {
             let rows = data.rows.indices.filter { include($0) && data.hasDense[$0] }
             let (targets, weights) = rowTargets(data, options: options, rows: rows)
-            let (dense, bias) = EmbeddingMLP.train(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
+            let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
             // Only the output layer is scaled by α: the hidden layer is shared by all slots.
-            let outputAt = data.denseDim * options.hiddenUnits + options.hiddenUnits
-            merged.hiddenUnits = options.hiddenUnits
+            let hidden = options.hiddenUnits * max(1, options.mlpEnsemble)
+            let outputAt = data.denseDim * hidden + hidden
+            merged.hiddenUnits = hidden
             merged.dense = dense.enumerated().map { $0.offset >= outputAt ? alpha * $0.element : $0.element }
             for s in 0..<headSlots { merged.storage[biasAt + s] += alpha * bias[s] }
             return merged

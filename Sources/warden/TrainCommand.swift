@@ -91,7 +91,10 @@ struct TrainCommand: ParsableCommand {
             }
         }
         if loso || losoOnly {
-            let r = LeaveOneSourceOut.run(features, options: o, sample: sample) { TrainingDriver.stderr($0) }
+            // Held-out sources are scored on the 2,000-row sample whatever the training sample, so
+            // tables of designs trained on different samples compare the same test rows.
+            let testSample = precise ? SourceSample(rows: rows, perSource: min(perSource, PreciseTraining.testPerSource)) : nil
+            let r = LeaveOneSourceOut.run(features, options: o, sample: sample, testSample: testSample) { TrainingDriver.stderr($0) }
             print(r.markdown(title: "leave-one-source-out — " + TrainingDriver.describe(o)))
             print(String(format: "LOSO mean any-category AUPRC over sources with both classes: %.4f\n", r.meanAnyAUPRC))
             if losoOnly { return }

@@ -73,6 +73,10 @@ struct PreciseTierTests {
         let back = try #require(try EmbeddingTable.load(path: path))
         #expect(back.count == 2)
         #expect(back[TextKey("a")] == [0.5, -0.25, 0.75])
+        // The table in memory holds what its file holds: a first training run (embeddings just
+        // computed) and a rerun from the cache see the same numbers.
+        #expect(back[TextKey("b")] == t[TextKey("b")])
+        #expect(t[TextKey("b")] != [0.1, 0.2, 0.3])
         // Half precision: 0.1 comes back within 1e-4.
         let b = try #require(back[TextKey("b")])
         #expect(abs(b[0] - 0.1) < 1e-4 && abs(b[2] - 0.3) < 1e-3)
@@ -197,6 +201,42 @@ struct PreciseTierTests {
         // h = ReLU([0.5·1 + 1·2 + 0, 0.5·(−1) + 1·0.5 − 3]) = [2.5, 0]
         let z = e.withUnsafeBufferPointer { ep in w.withUnsafeBufferPointer { EmbeddingMLP.logits(ep.baseAddress!, weights: $0.baseAddress!, inputs: 2, hidden: 2) } }
         #expect(z == SIMD8<Float>(2.5, 0, 0, 0, 0, 0, 0, 5))
+    }
+
+    @Test func aJoinedMLPEnsembleScoresTheMeanOfItsMembersLogits() {
+        var g = SplitMix64(seed: 5)
+        func random(_ n: Int) -> [Float] { (0..<n).map { _ in Float(g.next() >> 40) / Float(1 << 24) * 2 - 1 } }
+        let D = 5, H = 3
+        let members = (0..<3).map { _ in (dense: random(EmbeddingMLP.parameterCount(inputs: D, hidden: H)), bias: SIMD8<Float>(random(8))) }
+        let joined = EmbeddingMLP.join(members, inputs: D, hidden: H)
+        #expect(joined.dense.count == EmbeddingMLP.parameterCount(inputs: D, hidden: 3 * H))
+        for _ in 0..<20 {
+            let e = random(D)
+            func z(_ w: [Float], _ h: Int) -> SIMD8<Float> {
+                e.withUnsafeBufferPointer { ep in w.withUnsafeBufferPointer { EmbeddingMLP.logits(ep.baseAddress!, weights: $0.baseAddress!, inputs: D, hidden: h) } }
+            }
+            let mean = members.map { z($0.dense, H) + $0.bias }.reduce(SIMD8<Float>(), +) / 3
+            let got = z(joined.dense, 3 * H) + joined.bias
+            #expect(((got - mean) * (got - mean)).max() < 1e-10, "\(got) vs \(mean)")
+        }
+    }
+
+    @Test func anEnsembleTrainsIntoOneWiderMLP() throws {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(embeddingTable(for: rows, embedder: emb))
+        var o = preciseOptions()
+        o.lateFusion = 0.65
+        o.hiddenUnits = 4
+        o.mlpEpochs = 30
+        o.mlpLearningRate = 0.1
+        o.mlpEnsemble = 3
+        let model = Trainer.fit(data, options: o)
+        #expect(model.weights.hiddenUnits == 12 && model.header.hiddenUnits == 12)
+        let precise = try PreciseClassifier(model: model, encoder: emb)
+        let h = ModerationCategory.hate.index
+        #expect(precise.scores(["cockroaches rats"])[0].categories[h] > precise.scores(["picnic orchard"])[0].categories[h] + 0.2)
     }
 
     @Test func preciseClassifierRefusesAFastModelOrAnotherDimension() throws {
