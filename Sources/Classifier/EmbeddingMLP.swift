@@ -1,4 +1,5 @@
 import Foundation
+import WardenCore
 
 /// The precise tier's embedding expert as a small MLP: h = ReLU(W1ᵀe + b1), z = W2ᵀh + b, trained
 /// with the same masked, source-balanced, class-balanced logistic loss as the linear heads.

@@ -57,12 +57,12 @@ public struct FilterTally: Codable, Sendable, Equatable {
     public var randomRemoved: [ReportExample] = []
     public var nearThresholdRemoved: [ReportExample] = []
     public var nearThresholdKept: [ReportExample] = []
-    public var rng: SplitMix
+    public var rng: SplitMix64
     public var examples = 12
     public var maxListedProblems = 1000
 
     public init(seed: UInt64 = 0x5eed, groups: Int = IdentityMentions().names.count) {
-        rng = SplitMix(seed: seed)
+        rng = SplitMix64(seed: seed)
         groupDocuments = Array(repeating: 0, count: groups)
         groupRemoved = Array(repeating: 0, count: groups)
     }

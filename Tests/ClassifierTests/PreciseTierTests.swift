@@ -167,16 +167,23 @@ struct PreciseTierTests {
         #expect(precise.scores([hateful])[0].categories[h] > precise.scores([benign])[0].categories[h] + 0.3)
     }
 
-    @Test func lateFusionWithAnMLPExpertLearnsAndRoundTrips() throws {
+    /// Synthetic rows with topic embeddings, and late-fusion options with an MLP expert.
+    func mlpFusion(hidden: Int, ensemble: Int = 1) -> (TopicEmbedder, FeaturizedData, TrainOptions) {
         let rows = syntheticRows()
         let emb = TopicEmbedder()
         let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
         data.attach(embeddingTable(for: rows, embedder: emb))
         var o = preciseOptions()
         o.lateFusion = 0.65
-        o.hiddenUnits = 8
+        o.hiddenUnits = hidden
         o.mlpEpochs = 30
         o.mlpLearningRate = 0.1
+        o.mlpEnsemble = ensemble
+        return (emb, data, o)
+    }
+
+    @Test func lateFusionWithAnMLPExpertLearnsAndRoundTrips() throws {
+        let (emb, data, o) = mlpFusion(hidden: 8)
         let model = Trainer.fit(data, options: o)
         #expect(model.weights.hiddenUnits == 8 && model.header.hiddenUnits == 8)
         #expect(model.weights.dense.count == EmbeddingMLP.parameterCount(inputs: 4, hidden: 8))
@@ -222,16 +229,7 @@ struct PreciseTierTests {
     }
 
     @Test func anEnsembleTrainsIntoOneWiderMLP() throws {
-        let rows = syntheticRows()
-        let emb = TopicEmbedder()
-        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
-        data.attach(embeddingTable(for: rows, embedder: emb))
-        var o = preciseOptions()
-        o.lateFusion = 0.65
-        o.hiddenUnits = 4
-        o.mlpEpochs = 30
-        o.mlpLearningRate = 0.1
-        o.mlpEnsemble = 3
+        let (emb, data, o) = mlpFusion(hidden: 4, ensemble: 3)
         let model = Trainer.fit(data, options: o)
         #expect(model.weights.hiddenUnits == 12 && model.header.hiddenUnits == 12)
         let precise = try PreciseClassifier(model: model, encoder: emb)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Eval
+import WardenCore
 
 @Suite("Metrics against hand-computed values")
 struct MetricsTests {
