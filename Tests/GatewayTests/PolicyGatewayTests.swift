@@ -220,6 +220,14 @@ private let harassmentFlagOnInput = #"{"rules":{"harassment":{"input":{"flag_at"
     }
 }
 
+/// The content deltas of a server-sent event stream, joined.
+private func streamedContent(_ events: String) -> String {
+    events.components(separatedBy: "\n").compactMap { line -> String? in
+        guard line.hasPrefix("data: {"), let json = try? JSONValue.parse(Array(line.dropFirst(6).utf8)) else { return nil }
+        return json["choices"]?.array?.first?["delta"]?["content"]?.string
+    }.joined()
+}
+
 /// The shipped classifier posing as one that may block (like the precise tier), recording the
 /// name of every thread it scored on.
 private final class ThreadRecordingClassifier: TextClassifying, @unchecked Sendable {
@@ -286,6 +294,32 @@ private final class EscalatingClassifier: TextClassifying, @unchecked Sendable {
         })
     }
 
+
+    /// A stream's chunks are screened inline while the fast tier settles every window; a window
+    /// that needs the encoder sends that chunk to the pool, replayed from the relay's state before
+    /// it, and its real scores cut the stream.
+    @Test func streamedChunksAreScreenedInlineUntilOneNeedsTheEncoder() async throws {
+        let classifier = EscalatingClassifier()
+        let calm = "Once upon a time there was a quiet village by the sea. "
+            + String(repeating: "The fishermen mended their nets and sang old songs. ", count: 12) + "THE END"
+        try await withLiveGateway(adminToken: "adm", classifier: classifier, configure: { $0.policy = PolicyConfig() }, { client, f in
+            #expect(try await setAppPolicy(client, f.appID, harassmentFlagOnInput).status == .created)
+            let r = try await client.post("/v1/chat/completions", key: f.key, json: say(calm, model: "m-stream-say", user: "u-calm-s", stream: true))
+            #expect(streamedContent(r.text).hasSuffix("THE END") && !r.text.contains("content_filter"), "\(r.text)")
+            let calls = classifier.recorded
+            #expect(calls.count >= 5 && calls.allSatisfy { !$0.blocking && !$0.thread.contains("TP-#") }, "\(calls)")
+
+            classifier.reset()
+            // (A marked insult strong enough that the marker does not pull it under block_at 0.85.)
+            let unsure = "Once upon a time there was a quiet village by the sea. [unsure] You are a worthless idiot and everyone hates you, you stupid pathetic loser. "
+                + String(repeating: "The fishermen mended their nets and sang old songs. ", count: 12) + "THE END"
+            let cut = try await client.post("/v1/chat/completions", key: f.key, json: say(unsure, model: "m-stream-say", user: "u-unsure-s", stream: true))
+            #expect(cut.text.contains("content_filter") && !streamedContent(cut.text).contains("THE END"), "\(cut.text)")
+            let blocking = classifier.recorded.filter(\.blocking)
+            #expect(!blocking.isEmpty && blocking.allSatisfy { $0.thread.contains("TP-#") }, "\(classifier.recorded)")
+            #expect(classifier.recorded.contains { !$0.blocking && !$0.thread.contains("TP-#") })
+        })
+    }
 
     /// Input, whole output, streamed output and /v1/moderations are all scored on NIO's blocking
     /// pool (its threads are named "SGLTN-TP-#n") when the classifier may block, with the same outcomes as inline.

@@ -29,6 +29,10 @@ public struct OutputScreen: Sendable {
     /// True when scoring goes to the blocking pool: the classifier may block, or this app's second opinion may be asked.
     public var offloads: Bool { executor.offloads || policy.asksSecondOpinion(secondOpinion) }
 
+    /// True when a stream's chunks may be screened inline first (`RelayBox.consumeInline`): the
+    /// classifier may block but this app asks no second opinion, which always goes to the pool.
+    public var triesInline: Bool { executor.offloads && !policy.asksSecondOpinion(secondOpinion) }
+
     /// Runs `work` (a stream's relay, screening under this screen) where it belongs: inline or on
     /// the blocking pool.
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
@@ -96,6 +100,8 @@ public struct PolicyStreamGate: StreamContentGate {
     /// The strictest decision so far (the latest among equals), for the usage record.
     public private(set) var decision: PolicyDecision?
     public private(set) var scorings = 0
+    /// Scores with this classifier instead of the screen's (an inline attempt), when set.
+    var classifier: (any TextClassifying)?
 
     init(screen: OutputScreen) {
         self.screen = screen
@@ -121,13 +127,13 @@ public struct PolicyStreamGate: StreamContentGate {
         let judgeWindow = freshCount >= windowCount || window.reason == .streamEnd || window.end - windowScoredUpTo >= every
         var d: PolicyDecision?
         if judgeWindow {
-            d = screen.screenOutput(window.text)
+            d = screen.screenOutput(window.text, classifier: classifier)
             windowScoredUpTo = window.end
             scorings += 1
         }
         if freshCount < windowCount {
             let fresh = String(scalars[scalars.index(scalars.endIndex, offsetBy: -freshCount)...])
-            let f = screen.screenOutput(fresh)
+            let f = screen.screenOutput(fresh, classifier: classifier)
             scorings += 1
             if d == nil || f.action > d!.action { d = f }
         }

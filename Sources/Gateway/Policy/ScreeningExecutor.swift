@@ -9,8 +9,8 @@ import WardenCore
 ///
 /// `screen` tries inline first: most texts are settled by the fast tier alone
 /// (`moderateWithoutBlocking`), and only a screening that meets a text needing the encoder is
-/// redone on the pool. `run` always goes to the pool when the classifier may block (a stream's
-/// relay, which cannot be redone).
+/// redone on the pool. `run` always goes to the pool when the classifier may block; a stream's
+/// chunks try inline first too, on a copy of their relay (`RelayBox.consumeInline`).
 ///
 /// ```swift
 /// let executor = ScreeningExecutor(for: classifier)

@@ -132,9 +132,13 @@ struct Forwarder: Sendable {
         })
     }
 
-    /// The relay's output for `chunk`, computed inline or, when `screen` offloads, on the blocking pool.
+    /// The relay's output for `chunk`: inline when no screening may block, or when the fast tier
+    /// settles every window the chunk completes; otherwise on the blocking pool.
     private static func consume(_ chunk: ByteBuffer, into box: RelayBox, on screen: OutputScreen?) async throws -> [UInt8] {
         guard let screen else { return try box.relay.consume(chunk.readableBytesView) }
+        if screen.triesInline, let out = try box.consumeInline(chunk.readableBytesView, classifier: screen.classifier) {
+            return out
+        }
         return try await screen.run { try box.relay.consume(chunk.readableBytesView) }
     }
 
@@ -191,9 +195,3 @@ public enum TokenEstimate {
     }
 }
 
-/// Holds a stream's relay for the stream's life, so a chunk can be screened on the blocking pool.
-/// Only one task touches it at a time (the stream's loop awaits each chunk before the next).
-private final class RelayBox: @unchecked Sendable {
-    var relay: StreamRelay
-    init(_ relay: StreamRelay) { self.relay = relay }
-}
