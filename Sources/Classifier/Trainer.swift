@@ -51,6 +51,16 @@ public struct TrainOptions: Sendable {
     /// violent or sexual whatever its source studied; this gives every head negatives from every
     /// source's domain (offensive tweets are not sexual, insults are not violence).
     public var weakNegativeWeight = 0.0
+    /// Self-training: a first model (the teacher, this design without self-training) scores the
+    /// training rows, and a category a row's source does not annotate takes the teacher's confident
+    /// verdict as its label, with this weight factor (0: off). Unlike weak negatives it reaches rows
+    /// positive for another category (a hateful row is rarely sexual) and leaves out the rows the
+    /// teacher finds suspect (an insult is often harassment whatever its source studied).
+    public var pseudoLabelWeight = 0.0
+    /// Self-training: the teacher's probability (trained class-balanced, so 0.5 is even odds)
+    /// below which an unannotated category counts as a negative, and above which as a positive.
+    public var pseudoNegativeBelow: Float = 0.5
+    public var pseudoPositiveAbove: Float = 0.9
 
     public init() {}
 }
@@ -218,13 +228,51 @@ public struct HeadReport: Sendable {
     public var recall: Double
 }
 
+/// Self-training's labels: the teacher's probability per row and slot (see `TrainOptions.pseudoLabelWeight`).
+struct PseudoLabels {
+    let probabilities: [SIMD8<Float>]
+    let weight: Double
+    let negativeBelow: Float
+    let positiveAbove: Float
+
+    /// The label of unannotated category `h` of row `r` and its weight factor (-1: still unknown).
+    func label(_ r: Int, _ h: Int) -> (y: Int8, factor: Double) {
+        let p = probabilities[r][h]
+        if p < negativeBelow { return (0, weight) }
+        if p > positiveAbove { return (1, weight) }
+        return (-1, 0)
+    }
+}
+
 public enum Trainer {
     /// Trains the heads on the rows selected by `include` (row index → true), with a masked,
     /// source-balanced, class-weighted logistic loss, by AdaGrad. Deterministic for a seed.
     public static func train(_ data: FeaturizedData, options: TrainOptions, include: (Int) -> Bool,
                              progress: ((Int, Int) -> Void)? = nil) -> LinearWeights {
+        guard options.pseudoLabelWeight > 0 else { return train(data, options: options, include: include, pseudo: nil, progress: progress) }
+        var teacherOptions = options
+        teacherOptions.pseudoLabelWeight = 0
+        let teacher = train(data, options: teacherOptions, include: include, pseudo: nil, progress: progress)
+        let pseudo = pseudoLabels(data, teacher: teacher, options: options, include: include)
+        return train(data, options: options, include: include, pseudo: pseudo, progress: progress)
+    }
+
+    /// The teacher's probabilities on the included rows, as self-training's labels.
+    static func pseudoLabels(_ data: FeaturizedData, teacher: LinearWeights, options: TrainOptions,
+                             include: (Int) -> Bool) -> PseudoLabels {
+        var probabilities = [SIMD8<Float>](repeating: .zero, count: data.rows.count)
+        for r in data.rows.indices where include(r) {
+            let z = evalLogits(data, teacher, row: r)
+            for h in 0..<headSlots { probabilities[r][h] = 1 / (1 + expf(-z[h])) }
+        }
+        return PseudoLabels(probabilities: probabilities, weight: options.pseudoLabelWeight,
+                            negativeBelow: options.pseudoNegativeBelow, positiveAbove: options.pseudoPositiveAbove)
+    }
+
+    static func train(_ data: FeaturizedData, options: TrainOptions, include: (Int) -> Bool, pseudo: PseudoLabels?,
+                      progress: ((Int, Int) -> Void)?) -> LinearWeights {
         if let alpha = options.lateFusion, options.denseScale > 0, data.denseDim > 0 {
-            return lateFusion(data, options: options, alpha: alpha, include: include, progress: progress)
+            return lateFusion(data, options: options, alpha: alpha, include: include, pseudo: pseudo, progress: progress)
         }
         let buckets = 1 << options.features.bucketsLog2
         var weights = LinearWeights(buckets: buckets)
@@ -233,7 +281,7 @@ public enum Trainer {
         let rowIDs = data.rows.indices.filter { include($0) && (!useDense || data.hasDense[$0]) }
         guard !rowIDs.isEmpty else { return weights }
 
-        let (targets, sampleW) = rowTargets(data, options: options, rows: rowIDs)
+        let (targets, sampleW) = rowTargets(data, options: options, rows: rowIDs, pseudo: pseudo)
 
         var accum = [Float](repeating: 0, count: weights.storage.count)
         var denseAccum = [Float](repeating: 0, count: weights.dense.count)
@@ -306,13 +354,14 @@ public enum Trainer {
 
     /// Targets and per-slot sample weights of `rows` (weight 0 = masked): each (source, head) counts
     /// for at most `sourceCap` rows, then each head's positives and negatives get equal total weight.
-    static func rowTargets(_ data: FeaturizedData, options: TrainOptions, rows rowIDs: [Int])
+    static func rowTargets(_ data: FeaturizedData, options: TrainOptions, rows rowIDs: [Int], pseudo: PseudoLabels? = nil)
         -> (targets: [SIMD8<Float>], weights: [SIMD8<Float>]) {
         let nSrc = data.sources.count
         var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
         let weak = options.weakNegativeWeight
         /// The label of (r, h) and its weight factor: 1 for a source's own label, `weak` for an
-        /// unknown category of a row whose known labels are all 0 (see `weakNegativeWeight`).
+        /// unknown category of a row whose known labels are all 0 (see `weakNegativeWeight`), or
+        /// the teacher's verdict on an unknown category when self-training.
         func label(_ r: Int, _ h: Int) -> (y: Int8, factor: Double) {
             let row = data.rows[r]
             let y = row.labels[h]
@@ -321,6 +370,7 @@ public enum Trainer {
                 if y == 0 && row.labeledCategories < options.anyNegativeMinLabels { return (-1, 0) }
                 return (y, 1)
             }
+            if y < 0, let pseudo { return pseudo.label(r, h) }
             if y < 0, weak > 0, row.labels[Head.any.rawValue] == 0 { return (0, weak) }
             return (y, 1)
         }
@@ -369,20 +419,20 @@ public enum Trainer {
     /// with an embedding) apart, then merges them into one set of weights whose logits are
     /// (1 − α)·n-gram logits + α·embedding logits.
     static func lateFusion(_ data: FeaturizedData, options: TrainOptions, alpha: Float, include: (Int) -> Bool,
-                           progress: ((Int, Int) -> Void)?) -> LinearWeights {
+                           pseudo: PseudoLabels?, progress: ((Int, Int) -> Void)?) -> LinearWeights {
         var ngramOptions = options, embeddingOptions = options
         ngramOptions.lateFusion = nil
         ngramOptions.denseScale = 0
         embeddingOptions.lateFusion = nil
         embeddingOptions.useNGrams = false
-        let ngrams = train(data, options: ngramOptions, include: include, progress: progress)
+        let ngrams = train(data, options: ngramOptions, include: include, pseudo: pseudo, progress: progress)
         var merged = ngrams
         for i in 0..<merged.storage.count { merged.storage[i] *= 1 - alpha }
         merged.denseDim = data.denseDim
         let biasAt = merged.buckets * headSlots
         if options.hiddenUnits > 0 {
             let rows = data.rows.indices.filter { include($0) && data.hasDense[$0] }
-            let (targets, weights) = rowTargets(data, options: options, rows: rows)
+            let (targets, weights) = rowTargets(data, options: options, rows: rows, pseudo: pseudo)
             let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
             // Only the output layer is scaled by α: the hidden layer is shared by all slots.
             let hidden = options.hiddenUnits * max(1, options.mlpEnsemble)
@@ -392,7 +442,7 @@ public enum Trainer {
             for s in 0..<headSlots { merged.storage[biasAt + s] += alpha * bias[s] }
             return merged
         }
-        let embedding = train(data, options: embeddingOptions, include: include, progress: progress)
+        let embedding = train(data, options: embeddingOptions, include: include, pseudo: pseudo, progress: progress)
         for i in 0..<merged.storage.count { merged.storage[i] += alpha * embedding.storage[i] }
         merged.dense = embedding.dense.map { alpha * $0 }
         return merged

@@ -82,6 +82,41 @@ struct ModelTests {
         #expect(!w2.storage.enumerated().contains { $0.offset % headSlots == Head.violence.rawValue && $0.element != 0 })
     }
 
+    @Test func selfTrainingLabelsUnannotatedCategoriesWithTheTeachersConfidentVerdicts() {
+        var o = smallOptions()
+        let data = FeaturizedData(rows: syntheticRows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let teacher = Trainer.train(data, options: o, include: { _ in true })
+        o.pseudoLabelWeight = 0.5
+        let pseudo = Trainer.pseudoLabels(data, teacher: teacher, options: o, include: { _ in true })
+        let rows = Array(data.rows.indices)
+        let (targets, weights) = Trainer.rowTargets(data, options: o, rows: rows, pseudo: pseudo)
+        let (_, plain) = Trainer.rowTargets(data, options: o, rows: rows)
+        let hateful = rows.first { data.rows[$0].text == "all martians are vermin and should be removed" }!
+        let violent = rows.first { data.rows[$0].text == "i will stab him with a knife tonight" }!
+        let v = Head.violence.rawValue, h = Head.hate.rawValue
+        // The hate source does not annotate violence: masked without self-training; with it, the
+        // teacher's verdict (not violent) counts, even on a row positive for hate.
+        #expect(plain[hateful][v] == 0)
+        #expect(pseudo.probabilities[hateful][v] < 0.5)
+        #expect(weights[hateful][v] > 0 && targets[hateful][v] == 0)
+        let hateOfViolent = pseudo.probabilities[violent][h]
+        #expect((weights[violent][h] > 0) == (hateOfViolent < 0.5 || hateOfViolent > 0.9), "teacher: hate \(hateOfViolent)")
+        // Annotated labels keep their own target (their weight moves with the class balance).
+        #expect(targets[hateful][h] == 1 && weights[hateful][h] > 0 && plain[hateful][h] > 0)
+        // A verdict between the two bounds stays unknown; a confident one becomes a positive.
+        var unsure = pseudo.probabilities, sure = pseudo.probabilities
+        unsure[hateful][v] = 0.7
+        sure[hateful][v] = 0.95
+        let (_, unsureWeights) = Trainer.rowTargets(data, options: o, rows: rows, pseudo: PseudoLabels(probabilities: unsure, weight: 0.5, negativeBelow: 0.5, positiveAbove: 0.9))
+        let (sureTargets, sureWeights) = Trainer.rowTargets(data, options: o, rows: rows, pseudo: PseudoLabels(probabilities: sure, weight: 0.5, negativeBelow: 0.5, positiveAbove: 0.9))
+        #expect(unsureWeights[hateful][v] == 0)
+        #expect(sureTargets[hateful][v] == 1 && sureWeights[hateful][v] > 0)
+        // Training with self-training is deterministic and differs from training without.
+        let student = Trainer.train(data, options: o, include: { _ in true })
+        #expect(student == Trainer.train(data, options: o, include: { _ in true }))
+        #expect(student != teacher)
+    }
+
     @Test func trainingLearnsTheSeparation() throws {
         let rows = syntheticRows()
         let o = smallOptions()
