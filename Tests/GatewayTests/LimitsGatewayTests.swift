@@ -96,8 +96,8 @@ private extension TestResponse {
     @Test func tokensAreReservedThenReconciledWithTheRealUsage() async throws {
         try await withLimits(LimitSet(tokensPerMinute: 1_000), { client, f in
             // "Say hello" is 9 bytes → 3 tokens, + 4 for the message, + max_tokens 100 = 107 reserved.
+            let started = ContinuousClock.now  // the bucket refills from the first request's admission on
             let first = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-ok", extra: #","max_tokens":100"#))
-            let started = ContinuousClock.now
             #expect(first.header("x-ratelimit-limit-tokens") == "1000")
             #expect(first.header("x-ratelimit-remaining-tokens") == "893")
             // The fake upstream reports 10 tokens used: 97 were given back before the next request,
