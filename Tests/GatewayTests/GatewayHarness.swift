@@ -58,8 +58,15 @@ func withLiveGateway(
         let fixture = GatewayFixture(store: store, directory: directory, key: key, keyID: record.id, appID: app.id, orgID: org.id)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        if let adminToken { setenv("WARDEN_TEST_ADMIN_TOKEN", adminToken, 1) }
-        if adminToken != nil { config.security.adminTokenEnv = "WARDEN_TEST_ADMIN_TOKEN" } else { config.security.adminTokenEnv = "WARDEN_TEST_NO_ADMIN_TOKEN" }
+        // The environment is the process's, and tests run in parallel with different tokens: each
+        // gateway reads its own variable.
+        if let adminToken {
+            let variable = "WARDEN_TEST_ADMIN_TOKEN_\(UUID().uuidString.replacingOccurrences(of: "-", with: "_"))"
+            setenv(variable, adminToken, 1)
+            config.security.adminTokenEnv = variable
+        } else {
+            config.security.adminTokenEnv = "WARDEN_TEST_NO_ADMIN_TOKEN"
+        }
         let gateway = Gateway(config: config, store: store, classifier: classifier, logger: logger)
         try await gateway.application.test(.live) { client in try await body(client, fixture) }
         try await afterShutdown(fixture)
