@@ -41,6 +41,7 @@ struct DesignOptions: ParsableArguments {
     @Option var mlpLr: Float = 0.05
     @Option(help: "Embedding windows per long text at scoring.") var embeddingWindows: Int = 1
     @Option(help: "Weight of weak negatives (unannotated categories of all-negative rows; 0: masked).") var weakNegatives: Double = TrainOptions().weakNegativeWeight
+    @Option(help: "Weak negatives only for these heads (comma-separated names; default: all).") var weakNegativeHeads: String?
     @Option(help: "Self-training: weight of the teacher's confident verdicts on unannotated categories (0: off).") var pseudoLabels: Double = TrainOptions().pseudoLabelWeight
     @Option(help: "Self-training: teacher probability below which an unannotated category is a negative.") var pseudoNegativeBelow: Float = TrainOptions().pseudoNegativeBelow
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
@@ -74,6 +75,9 @@ struct DesignOptions: ParsableArguments {
         o.embeddingWindows = embeddingWindows
         o.weakNegativeWeight = weakNegatives
         o.pseudoLabelWeight = pseudoLabels
+        if let weakNegativeHeads {
+            o.weakNegativeHeads = Set(weakNegativeHeads.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } })
+        }
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
         return o

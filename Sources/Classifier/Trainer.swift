@@ -51,6 +51,8 @@ public struct TrainOptions: Sendable {
     /// violent or sexual whatever its source studied; this gives every head negatives from every
     /// source's domain (offensive tweets are not sexual, insults are not violence).
     public var weakNegativeWeight = 0.0
+    /// The heads weak negatives apply to (nil: every category head).
+    public var weakNegativeHeads: Set<Head>?
     /// Self-training: a first model (the teacher, this design without self-training) scores the
     /// training rows, and a category a row's source does not annotate takes the teacher's confident
     /// verdict as its label, with this weight factor (0: off). Unlike weak negatives it reaches rows
@@ -359,6 +361,9 @@ public enum Trainer {
         let nSrc = data.sources.count
         var counts = [Double](repeating: 0, count: nSrc * headSlots * 2)
         let weak = options.weakNegativeWeight
+        let weakHeads = (0..<headSlots).map { h in
+            options.weakNegativeHeads.map { heads in Head(rawValue: h).map(heads.contains) ?? false } ?? true
+        }
         /// The label of (r, h) and its weight factor: 1 for a source's own label, `weak` for an
         /// unknown category of a row whose known labels are all 0 (see `weakNegativeWeight`), or
         /// the teacher's verdict on an unknown category when self-training.
@@ -371,7 +376,7 @@ public enum Trainer {
                 return (y, 1)
             }
             if y < 0, let pseudo { return pseudo.label(r, h) }
-            if y < 0, weak > 0, row.labels[Head.any.rawValue] == 0 { return (0, weak) }
+            if y < 0, weak > 0, row.labels[Head.any.rawValue] == 0, weakHeads[h] { return (0, weak) }
             return (y, 1)
         }
         for r in rowIDs {

@@ -82,6 +82,24 @@ struct ModelTests {
         #expect(!w2.storage.enumerated().contains { $0.offset % headSlots == Head.violence.rawValue && $0.element != 0 })
     }
 
+    @Test func weakNegativesCountOnlyOnAllNegativeRowsAndTheChosenHeads() {
+        var o = smallOptions()
+        let data = FeaturizedData(rows: syntheticRows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let rows = Array(data.rows.indices)
+        let calm = rows.first { data.rows[$0].source == "hatesrc" && data.rows[$0].labels[Head.hate.rawValue] == 0 }!
+        let hateful = rows.first { data.rows[$0].source == "hatesrc" && data.rows[$0].labels[Head.hate.rawValue] == 1 }!
+        let v = Head.violence.rawValue, s = Head.sexual.rawValue
+        o.weakNegativeWeight = 0.5
+        let (targets, weights) = Trainer.rowTargets(data, options: o, rows: rows)
+        // A row that says "not hate" and nothing else: a weak negative for violence and sexual.
+        #expect(weights[calm][v] > 0 && targets[calm][v] == 0 && weights[calm][s] > 0)
+        // A hateful row is no evidence about violence: still masked.
+        #expect(weights[hateful][v] == 0)
+        o.weakNegativeHeads = [.sexual]
+        let (_, only) = Trainer.rowTargets(data, options: o, rows: rows)
+        #expect(only[calm][v] == 0 && only[calm][s] > 0)
+    }
+
     @Test func selfTrainingLabelsUnannotatedCategoriesWithTheTeachersConfidentVerdicts() {
         var o = smallOptions()
         let data = FeaturizedData(rows: syntheticRows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
