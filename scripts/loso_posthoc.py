@@ -14,6 +14,7 @@ path = sys.argv[1]
 folds = defaultdict(lambda: {"cal": [], "test": []})
 for line in open(path):
     r = json.loads(line)
+    if r["role"] == "row": continue   # row descriptions (index, source, text), not scores
     folds[r["fold"]][r["role"]].append((r["labels"], r["ngram"], r["dense"], r["source"]))
 def arr(rows):
     L = np.array([x[0] for x in rows], dtype=np.int8); N = np.array([x[1] for x in rows], dtype=np.float64); D = np.array([x[2] for x in rows], dtype=np.float64)
