@@ -131,7 +131,8 @@ struct Loso: ParsableCommand {
                                       trainOnSample: !design.trainOnAll, log: { TrainingDriver.stderr($0) },
                                       rowSink: try dumpRows.map(LineSink.init)?.write)
         print(r.markdown(title: title + " — " + TrainingDriver.describe(o)))
-        print(String(format: "LOSO mean any-category AUPRC: %.4f (any head %.4f) in %@", r.meanAnyAUPRC, r.meanAnyHeadAUPRC,
+        print(String(format: "LOSO mean any-category AUPRC: %.4f (any head %.4f, annotated categories only %.4f) in %@",
+                     r.meanAnyAUPRC, r.meanAnyHeadAUPRC, r.meanAnnotatedAnyAUPRC,
                      "\(ContinuousClock.now - t0)"))
     }
 }

@@ -96,7 +96,8 @@ struct TrainCommand: ParsableCommand {
             let testSample = precise ? SourceSample(rows: rows, perSource: min(perSource, PreciseTraining.testPerSource)) : nil
             let r = LeaveOneSourceOut.run(features, options: o, sample: sample, testSample: testSample) { TrainingDriver.stderr($0) }
             print(r.markdown(title: "leave-one-source-out — " + TrainingDriver.describe(o)))
-            print(String(format: "LOSO mean any-category AUPRC over sources with both classes: %.4f\n", r.meanAnyAUPRC))
+            print(String(format: "LOSO mean any-category AUPRC over sources with both classes: %.4f (annotated categories only %.4f)\n",
+                               r.meanAnyAUPRC, r.meanAnnotatedAnyAUPRC))
             if losoOnly { return }
         }
         let (clf, report) = TrainingDriver.train(features, options: o, include: { sample?.contains($0) ?? true })
