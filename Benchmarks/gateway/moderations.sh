@@ -15,7 +15,7 @@ BINS=("$@")
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 WORK=$(mktemp -d /tmp/warden-modbench.XXXXXX)
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-. Benchmarks/gateway/moderation_wrk.sh
+. Benchmarks/gateway/lib.sh
 TEXT=$(moderation_text)
 
 PIDS=()
@@ -35,10 +35,7 @@ upstreams:
     base_url: http://127.0.0.1:9/v1
     models: [{name: none}]
 YAML
-  "$bin" migrate --config "$config" >/dev/null
-  org=$("$bin" orgs create --config "$config" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-  app=$("$bin" apps create --config "$config" --org "$org" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-  key=$("$bin" keys create --config "$config" --app "$app" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+  key=$(bench_key "$bin" "$config")
   WARDEN_LOG_LEVEL=warning "$bin" serve --config "$config" > "$WORK/w$i.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

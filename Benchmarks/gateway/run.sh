@@ -18,6 +18,7 @@ done
 [[ -x "$BIN" ]] || { echo "no warden binary at $BIN (make release)"; exit 1; }
 
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. Benchmarks/gateway/lib.sh
 UP=$(free_port); HOP=$(free_port); GW=$(free_port)
 
 COMPLETION='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"fake","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
@@ -96,11 +97,8 @@ YAML
 # start_warden NAME PORT: migrates $WORK/NAME.yaml, creates an org, app and key, serves it in the
 # background; sets KEY_OUT and PID_OUT.
 start_warden() {
-  local config="$WORK/$1.yaml" org app
-  "$BIN" migrate --config "$config" >/dev/null
-  org=$("$BIN" orgs create --config "$config" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-  app=$("$BIN" apps create --config "$config" --org "$org" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-  KEY_OUT=$("$BIN" keys create --config "$config" --app "$app" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+  local config="$WORK/$1.yaml"
+  KEY_OUT=$(bench_key "$BIN" "$config")
   WARDEN_LOG_LEVEL=warning "$BIN" serve --config "$config" > "$WORK/$1.log" 2>&1 &
   PID_OUT=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && break; sleep 0.1; done
@@ -137,16 +135,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 for mode in plain stream; do
-  cat > "$WORK/$mode.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $KEY"
-wrk.body = '{"model":"fake$( [[ $mode == stream ]] && echo -stream )","messages":[{"role":"user","content":"Say hello"}],"max_tokens":16$( [[ $mode == stream ]] && echo ',"stream":true' )}'
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %d\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
-end
-LUA
+  wrk_post_lua "$KEY" '{"model":"fake'"$( [[ $mode == stream ]] && echo -stream )"'","messages":[{"role":"user","content":"Say hello"}],"max_tokens":16'"$( [[ $mode == stream ]] && echo ',"stream":true' )"'}' > "$WORK/$mode.lua"
   sed "s/Bearer $KEY/Bearer $KEYL/" "$WORK/$mode.lua" > "$WORK/$mode-limits.lua"
   # 1 KB prompt to the 1 KB-completion models, without and with screening.
   sed -e "s/\"model\":\"fake[^\"]*\"/\"model\":\"fake-1k$( [[ $mode == stream ]] && echo -stream )\"/" \
@@ -196,7 +185,6 @@ for mode in plain stream; do
 done
 
 # /v1/moderations with one 1 KB input through the built-in classifier (issue 4: p99 ≤ 2 ms).
-. Benchmarks/gateway/moderation_wrk.sh
 moderation_lua "$KEY" "$(moderation_text)" > "$WORK/moderation.lua"
 MOD=$(wrk -t1 -c1 -d"${DURATION}s" -s "$WORK/moderation.lua" "http://127.0.0.1:$GW/v1/moderations" | grep RESULT)
 

@@ -34,6 +34,7 @@ for bin in "${BINS[@]}"; do [[ -x $bin ]] || { echo "no warden binary at $bin" >
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 WORK=$(mktemp -d /tmp/warden-streambench.XXXXXX)
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. Benchmarks/gateway/lib.sh
 fail() { echo "FAILED: $*" >&2; exit 1; }
 
 PIDS=()
@@ -88,26 +89,14 @@ upstreams:
     max_connections: 64
     models: [{name: fake}]
 YAML
-  "$bin" migrate --config "$config" >/dev/null || fail "$bin migrate rejected $config"
-  org=$("$bin" orgs create --config "$config" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-  app=$("$bin" apps create --config "$config" --org "$org" --name bench --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["id"])')
-  key=$("$bin" keys create --config "$config" --app "$app" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])')
+  key=$(bench_key "$bin" "$config") || fail "could not create a key with $bin"
   WARDEN_LOG_LEVEL=warning "$bin" serve --config "$config" > "$WORK/w$i.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || fail "$bin did not start: $(tail -5 "$WORK/w$i.log")"
   check_stream "$port" "$key"
   echo "binary $i: $bin: stream relayed whole, hostile stream cut; $($PY Benchmarks/gateway/fake_stream_upstream.py --escalations "http://127.0.0.1:$port" "$key" "$PROMPT")"
-  cat > "$WORK/stream$i.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $key"
-wrk.body = '{"model":"fake","stream":true,"messages":[{"role":"user","content":"$PROMPT"}]}'
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.3f %.3f %d\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
-end
-LUA
+  wrk_post_lua "$key" '{"model":"fake","stream":true,"messages":[{"role":"user","content":"'"$PROMPT"'"}]}' > "$WORK/stream$i.lua"
   PORTS+=("$port"); KEYS+=("$key")
   # warm-up
   wrk -t1 -c8 -d1s -s "$WORK/stream$i.lua" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null
