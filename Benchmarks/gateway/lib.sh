@@ -10,6 +10,13 @@ bench_key() {
   "$bin" keys create --config "$config" --app "$app" --json | $PY -c 'import json,sys;print(json.load(sys.stdin)["key"])'
 }
 
+# config_head PORT SQLITE [ESCALATION]: the first lines of a benchmark gateway's config (loopback
+# port, SQLite store, no texts recorded; with ESCALATION, the precise tier with ./var/encoder).
+config_head() {
+  printf 'server: {host: 127.0.0.1, port: %s}\nstore: {sqlite: %s}\nrecording: {text: none}\n' "$1" "$2"
+  [[ -z ${3:-} ]] || printf 'moderation: {precise: {escalation: %s, encoder: %s}}\n' "$3" "$PWD/var/encoder"
+}
+
 # wrk_post_lua KEY BODY: a wrk script posting the JSON BODY (no single quotes) with the key; at the
 # end it prints "RESULT requests duration_us p50_ms p99_ms errors".
 wrk_post_lua() {

@@ -25,11 +25,7 @@ trap cleanup EXIT
 PORTS=(); KEYS=()
 for i in "${!BINS[@]}"; do
   bin=${BINS[$i]}; port=$(free_port); config="$WORK/w$i.yaml"
-  cat > "$config" <<YAML
-server: {host: 127.0.0.1, port: $port}
-store: {sqlite: $WORK/w$i.sqlite}
-recording: {text: none}
-$( [[ -n ${BENCH_PRECISE:-} ]] && printf 'moderation: {precise: {escalation: %s, encoder: %s}}' "$BENCH_PRECISE" "$PWD/var/encoder" || true )
+  { config_head "$port" "$WORK/w$i.sqlite" "${BENCH_PRECISE:-}"; cat <<YAML; } > "$config"
 upstreams:
   - name: none
     base_url: http://127.0.0.1:9/v1

@@ -77,11 +77,7 @@ PY
 PORTS=(); KEYS=(); LUAS=()
 for i in "${!BINS[@]}"; do
   bin=${BINS[$i]}; port=$(free_port); config="$WORK/w$i.yaml"
-  cat > "$config" <<YAML
-server: {host: 127.0.0.1, port: $port}
-store: {sqlite: $WORK/w$i.sqlite}
-recording: {text: none}
-$( [[ -n $PRECISE ]] && printf 'moderation: {precise: {escalation: %s, encoder: %s}}' "$PRECISE" "$PWD/var/encoder" || true )
+  { config_head "$port" "$WORK/w$i.sqlite" "$PRECISE"; cat <<YAML; } > "$config"
 policy: {file: $PWD/config/policy.example.yaml}
 upstreams:
   - name: fake
