@@ -47,20 +47,34 @@ def test_sdk_waits_for_retry_after_and_succeeds(fresh_gateway):
     assert refused.headers["x-ratelimit-remaining-requests"] == "0"
     assert refused.headers["x-ratelimit-limit-requests"] == "30"
 
-    # With retries (the SDK's default of 2), it honours retry-after-ms and gets through.
-    wait_until(lambda: gw.count_records() == sent, 5, message="records flushed")
-    client = openai.OpenAI(base_url=f"{gw.base}/v1", api_key=gw.key, max_retries=2)
+    # With retries (the SDK's default of 2), it honours retry-after-ms and gets through. How long
+    # it must wait depends on how long the machine took since the refusal, so the test checks the
+    # wait against what each 429 asked for, seen by an httpx hook on the SDK's own client.
+    for _ in range(20):  # what refilled meanwhile is spent, so the SDK's first try meets a 429
+        sent += 1
+        try:
+            no_retry.chat.completions.create(model="ok", messages=user("hi"))
+        except openai.RateLimitError:
+            break
+    seen = []  # (monotonic time, status, retry-after-ms) of each response the SDK received
+    hooks = {"response": [lambda r: seen.append((time.monotonic(), r.status_code, r.headers.get("retry-after-ms")))]}
+    client = openai.OpenAI(base_url=f"{gw.base}/v1", api_key=gw.key, max_retries=2,
+                           http_client=openai.DefaultHttpxClient(event_hooks=hooks))
     started = time.monotonic()
     raw = client.chat.completions.with_raw_response.create(model="ok", messages=user("hi"))
     waited = time.monotonic() - started
     assert raw.parse().choices[0].message.content
     assert raw.headers["x-ratelimit-limit-requests"] == "30"
+    assert [status for _, status, _ in seen][0] == 429 and seen[-1][1] == 200, seen
+    for (at, status, retry_ms), (next_at, _, _) in zip(seen, seen[1:]):
+        assert status == 429 and 1 <= int(retry_ms) <= 2000, seen
+        assert next_at - at >= int(retry_ms) / 1000 - 0.005, (seen, "retried before retry-after-ms")
     def retried():
         rows = gw.records()
-        return rows[sent:] if len(rows) >= sent + 2 else None
+        return rows[sent:] if len(rows) >= sent + len(seen) else None
     statuses = [r["status"] for r in wait_until(retried, 5, message="the retried call's records")]
-    assert statuses[0] == 429 and statuses[-1] == 200, statuses
-    assert 0.2 < waited < 10, waited
+    assert statuses == [status for _, status, _ in seen], (statuses, seen)
+    assert waited < 10, waited
 
 
 def test_exhausted_budget_is_insufficient_quota_and_the_sdk_does_not_retry(fresh_gateway):
