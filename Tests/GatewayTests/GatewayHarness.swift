@@ -58,15 +58,10 @@ func withLiveGateway(
         let fixture = GatewayFixture(store: store, directory: directory, key: key, keyID: record.id, appID: app.id, orgID: org.id)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        // The environment is the process's, and tests run in parallel with different tokens: each
-        // gateway reads its own variable.
-        if let adminToken {
-            let variable = "WARDEN_TEST_ADMIN_TOKEN_\(UUID().uuidString.replacingOccurrences(of: "-", with: "_"))"
-            setenv(variable, adminToken, 1)
-            config.security.adminTokenEnv = variable
-        } else {
-            config.security.adminTokenEnv = "WARDEN_TEST_NO_ADMIN_TOKEN"
-        }
+        // Tests run in parallel with different tokens, and `setenv` while other threads read the
+        // environment can crash the process: the token is given in code, never through the env.
+        config.security.adminTokenEnv = "WARDEN_TEST_NO_ADMIN_TOKEN"
+        config.security.adminTokenValue = adminToken
         let gateway = Gateway(config: config, store: store, classifier: classifier, logger: logger)
         try await gateway.application.test(.live) { client in try await body(client, fixture) }
         try await afterShutdown(fixture)

@@ -46,6 +46,10 @@ public struct SecurityConfig: Decodable, Sendable {
     public var keySecretEnv = "WARDEN_KEY_SECRET"
     /// How often (seconds) the key cache checks the store for changes made by other processes.
     public var keyRefreshSeconds = 1.0
+    /// An admin token given in code (an app embedding the gateway, tests); when set, `adminTokenEnv`
+    /// is not read. Never decoded from the file. Tests use it because changing the process
+    /// environment (`setenv`) while other threads read it can crash the process.
+    public var adminTokenValue: String?
 
     enum CodingKeys: String, CodingKey {
         case adminTokenEnv = "admin_token_env", keySecretEnv = "key_secret_env", keyRefreshSeconds = "key_refresh_seconds"
@@ -59,7 +63,10 @@ public struct SecurityConfig: Decodable, Sendable {
         keyRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .keyRefreshSeconds) ?? keyRefreshSeconds
     }
 
-    public var adminToken: String? { ProcessInfo.processInfo.environment[adminTokenEnv].flatMap { $0.isEmpty ? nil : $0 } }
+    public var adminToken: String? {
+        if let adminTokenValue { return adminTokenValue.isEmpty ? nil : adminTokenValue }
+        return ProcessInfo.processInfo.environment[adminTokenEnv].flatMap { $0.isEmpty ? nil : $0 }
+    }
     public var keySecret: String? { ProcessInfo.processInfo.environment[keySecretEnv].flatMap { $0.isEmpty ? nil : $0 } }
 }
 
