@@ -46,6 +46,14 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Self-training: teacher probability below which an unannotated category is a negative.") var pseudoNegativeBelow: Float = TrainOptions().pseudoNegativeBelow
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
 
+    mutating func validate() throws {
+        let known = Set(Head.allCases.filter { $0 != .any }.map(\.name))
+        let unknown = (weakNegativeHeads?.split(separator: ",").map(String.init) ?? []).filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            throw ValidationError("--weak-negative-heads: unknown \(unknown.joined(separator: ", ")); heads: \(known.sorted().joined(separator: ","))")
+        }
+    }
+
     var options: TrainOptions {
         var o = TrainOptions()
         o.name = name
@@ -75,9 +83,7 @@ struct DesignOptions: ParsableArguments {
         o.embeddingWindows = embeddingWindows
         o.weakNegativeWeight = weakNegatives
         o.pseudoLabelWeight = pseudoLabels
-        if let weakNegativeHeads {
-            o.weakNegativeHeads = Set(weakNegativeHeads.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } })
-        }
+        o.weakNegativeHeads = weakNegativeHeads.map { Set($0.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } }) }
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
         return o

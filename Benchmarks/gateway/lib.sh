@@ -1,6 +1,9 @@
 # Shared by run.sh, moderations.sh and stream.sh (source it after `cd` to the repository root, with
 # $PY set).
 
+# free_port: a loopback port free now.
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
 # bench_key BIN CONFIG: migrates CONFIG's store, creates an org, an app and a key, prints the key.
 bench_key() {
   local bin=$1 config=$2 org app

@@ -14,7 +14,6 @@ BINS=("$@")
 [[ ${#BINS[@]} -gt 0 ]] || BINS=("$(swift build -c release --scratch-path .build-release --show-bin-path)/warden")
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 WORK=$(mktemp -d /tmp/warden-modbench.XXXXXX)
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 . Benchmarks/gateway/lib.sh
 TEXT=$(moderation_text)
 

@@ -17,7 +17,6 @@ for tool in wrk nginx; do
 done
 [[ -x "$BIN" ]] || { echo "no warden binary at $BIN (make release)"; exit 1; }
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 . Benchmarks/gateway/lib.sh
 UP=$(free_port); HOP=$(free_port); GW=$(free_port)
 

@@ -33,7 +33,6 @@ for bin in "${BINS[@]}"; do [[ -x $bin ]] || { echo "no warden binary at $bin" >
 [[ -z $PRECISE || -f var/encoder/model.safetensors ]] || { echo "no encoder in var/encoder (make encoder)" >&2; exit 1; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 WORK=$(mktemp -d /tmp/warden-streambench.XXXXXX)
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 . Benchmarks/gateway/lib.sh
 fail() { echo "FAILED: $*" >&2; exit 1; }
 

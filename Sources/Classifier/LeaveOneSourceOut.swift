@@ -59,9 +59,12 @@ public enum LeaveOneSourceOut {
     ///     // labels: sexual unknown, hate 0, …; scores: sexual 0.9, hate 0.2
     ///     LeaveOneSourceOut.annotatedMax(scores: s, labels: l)   // 0.2, not 0.9
     public static func annotatedMax(scores: [Double], labels: [Int8]) -> Double {
-        let learned = Head.allCases.filter { $0 != .any }.map(\.rawValue)
-        let known = learned.filter { $0 < labels.count && $0 < scores.count && labels[$0] >= 0 }
-        return (known.isEmpty ? learned.filter { $0 < scores.count } : known).map { scores[$0] }.max() ?? 0
+        var annotated: Double?, all: Double?
+        for h in 0..<min(Head.any.rawValue, scores.count) {
+            all = max(all ?? scores[h], scores[h])
+            if h < labels.count, labels[h] >= 0 { annotated = max(annotated ?? scores[h], scores[h]) }
+        }
+        return annotated ?? all ?? 0
     }
 
     /// One JSON line of a fold's raw logits for offline study of calibration and fusion: the

@@ -111,6 +111,18 @@ public enum TrainingDriver {
 
     public static func describe(_ o: TrainOptions) -> String {
         let f = o.features
-        return "buckets 2^\(f.bucketsLog2), words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight)), chars \(f.charMin)-\(f.charMax) (w \(f.charWeight)), epochs \(o.epochs), lr \(o.learningRate), l2 \(o.l2), source cap \(Int(o.sourceCap)), positive share \(o.positiveShare), any head \(o.trainAnyHead), any blend \(o.anyBlend), any-negative min labels \(o.anyNegativeMinLabels), seed \(o.seed)" + (o.weakNegativeWeight > 0 ? ", weak negatives × \(o.weakNegativeWeight)" + (o.weakNegativeHeads.map { " on " + $0.map(\.name).sorted().joined(separator: ",") } ?? "") : "") + (o.pseudoLabelWeight > 0 ? ", self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))" : "") + (o.mlpEnsemble > 1 ? ", MLP ensemble of \(o.mlpEnsemble)" : "") + (o.denseScale > 0 ? ", embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces) × \(o.denseScale)" : "")
+        var parts = ["buckets 2^\(f.bucketsLog2)", "words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight))",
+                     "chars \(f.charMin)-\(f.charMax) (w \(f.charWeight))", "epochs \(o.epochs)", "lr \(o.learningRate)", "l2 \(o.l2)",
+                     "source cap \(Int(o.sourceCap))", "positive share \(o.positiveShare)", "any head \(o.trainAnyHead)",
+                     "any blend \(o.anyBlend)", "any-negative min labels \(o.anyNegativeMinLabels)", "seed \(o.seed)"]
+        if o.weakNegativeWeight > 0 {
+            parts.append("weak negatives × \(o.weakNegativeWeight)" + (o.weakNegativeHeads.map { " on " + $0.map(\.name).sorted().joined(separator: ",") } ?? ""))
+        }
+        if o.pseudoLabelWeight > 0 {
+            parts.append("self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))")
+        }
+        if o.mlpEnsemble > 1 { parts.append("MLP ensemble of \(o.mlpEnsemble)") }
+        if o.denseScale > 0 { parts.append("embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces) × \(o.denseScale)") }
+        return parts.joined(separator: ", ")
     }
 }
