@@ -46,6 +46,8 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Self-training: teacher probability below which an unannotated category is a negative.") var pseudoNegativeBelow: Float = TrainOptions().pseudoNegativeBelow
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
 
+    @Option(help: "Source intercepts during training (per source and head, dropped after), with this L2 decay (unset: off).") var sourceIntercepts: Float?
+
     mutating func validate() throws {
         let known = Set(Head.allCases.filter { $0 != .any }.map(\.name))
         let unknown = (weakNegativeHeads?.split(separator: ",").map(String.init) ?? []).filter { !known.contains($0) }
@@ -86,6 +88,7 @@ struct DesignOptions: ParsableArguments {
         o.weakNegativeHeads = weakNegativeHeads.map { Set($0.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } }) }
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
+        o.sourceInterceptDecay = sourceIntercepts
         return o
     }
 }

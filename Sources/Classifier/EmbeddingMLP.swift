@@ -91,6 +91,7 @@ public enum EmbeddingMLP {
         let lr = options.mlpLearningRate, l2 = options.l2 * 10, eps: Float = 1e-8
         var order = Array(0..<rows.count)
         var h = [Float](repeating: 0, count: H), dh = [Float](repeating: 0, count: H)
+        var intercepts = SourceIntercepts(sources: data.sources.count, decay: options.sourceInterceptDecay, learningRate: lr)
         for epoch in 0..<options.mlpEpochs {
             order.shuffle(using: &rng)
             w.withUnsafeMutableBufferPointer { wb in
@@ -104,13 +105,14 @@ public enum EmbeddingMLP {
                                 let sw = sampleW[k]
                                 data.withDense(r) { e in
                                     hidden(e, UnsafePointer(W), inputs: D, hidden: H, into: hp)
-                                    var z = bias
+                                    var z = bias + intercepts.value(data.sourceOf[r])
                                     for j in 0..<H where hp[j] != 0 {
                                         z += hp[j] * UnsafeRawPointer(w2 + j * headSlots).loadUnaligned(as: SIMD8<Float>.self)
                                     }
                                     var p = SIMD8<Float>()
                                     for s in 0..<headSlots { p[s] = 1 / (1 + expf(-z[s])) }
                                     let g = sw * (p - targets[k])
+                                    intercepts.step(data.sourceOf[r], gradient: g, mask: SIMD8<Float>(repeating: 1).replacing(with: 0, where: sw .== 0))
                                     // Output layer and the gradient into the hidden units.
                                     for j in 0..<H {
                                         let row = UnsafeMutableRawPointer(w2 + j * headSlots)

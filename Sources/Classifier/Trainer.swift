@@ -63,6 +63,13 @@ public struct TrainOptions: Sendable {
     /// below which an unannotated category counts as a negative, and above which as a positive.
     public var pseudoNegativeBelow: Float = 0.5
     public var pseudoPositiveAbove: Float = 0.9
+    /// Source intercepts: during training each (source, head) gets an intercept of its own,
+    /// shrunk toward 0 by this L2 decay per row step, and dropped after training (nil: off).
+    /// Sources differ in base rate (court testimony is mostly violent, a benign-prompt set all
+    /// negative); a shared bias lets the weights learn "looks like this source" as evidence. With
+    /// an intercept per source to absorb each source's rate, the weights learn what separates
+    /// positives from negatives within sources, which is what a new source asks of them.
+    public var sourceInterceptDecay: Float?
 
     public init() {}
 }
@@ -294,6 +301,7 @@ public enum Trainer {
         let lr = options.learningRate
         let l2 = options.l2
         let eps: Float = 1e-8
+        var intercepts = SourceIntercepts(sources: data.sources.count, decay: options.sourceInterceptDecay, learningRate: lr)
         for epoch in 0..<options.epochs {
             order.shuffle(using: &rng)
             weights.storage.withUnsafeMutableBufferPointer { wBuf in
@@ -307,6 +315,7 @@ public enum Trainer {
                         let (idx, val, nAll) = data.vector(data.trainSegment[r])
                         let n = options.useNGrams ? nAll : 0
                         var z = wRaw.loadUnaligned(fromByteOffset: biasOff, as: SIMD8<Float>.self)
+                            + intercepts.value(data.sourceOf[r])
                         for f in 0..<n {
                             z += val[f] * wRaw.loadUnaligned(fromByteOffset: Int(idx[f]) &* 32, as: SIMD8<Float>.self)
                         }
@@ -324,6 +333,7 @@ public enum Trainer {
                         for h in 0..<headSlots { p[h] = 1 / (1 + expf(-z[h])) }
                         let g = sw * (p - targets[k])
                         let mask = SIMD8<Float>(repeating: 1).replacing(with: 0, where: sw .== 0)
+                        intercepts.step(data.sourceOf[r], gradient: g, mask: mask)
                         if useDense {
                             Self.denseStep(data, row: r, scale: scale, g: g, mask: mask, lr: lr, l2: l2,
                                            weights: &denseW, accum: &denseAccum)

@@ -1,0 +1,43 @@
+import WardenCore
+
+/// Training-only intercepts, one per (source, head), that absorb each source's base rate so the
+/// shared weights learn what separates positives from negatives within a source (see
+/// `TrainOptions.sourceInterceptDecay`). AdaGrad like the weights; an L2 decay shrinks each toward
+/// 0, so a source of one class (all negatives) still teaches the weights something. Never part
+/// of a model: at scoring the shared bias stands alone and calibration sets the scale.
+///
+/// ```swift
+/// var b = SourceIntercepts(sources: 3, decay: 0.01, learningRate: 0.3)
+/// let z = sharedBias + b.value(source)        // the logit during training
+/// b.step(source, gradient: g, mask: mask)     // after the loss gradient g of that row
+/// ```
+public struct SourceIntercepts: Sendable {
+    public private(set) var values: [SIMD8<Float>]
+    private var accumulated: [SIMD8<Float>]
+    private let decay: Float
+    private let learningRate: Float
+    private let enabled: Bool
+
+    /// `decay` nil: off (every value stays 0, `step` does nothing).
+    public init(sources: Int, decay: Float?, learningRate: Float) {
+        values = Array(repeating: .zero, count: decay == nil ? 0 : sources)
+        accumulated = values
+        self.decay = decay ?? 0
+        self.learningRate = learningRate
+        enabled = decay != nil
+    }
+
+    @inline(__always) public func value(_ source: Int) -> SIMD8<Float> {
+        enabled ? values[source] : .zero
+    }
+
+    /// One AdaGrad step on `source`'s intercepts for a row's loss gradient `gradient`; slots whose
+    /// `mask` is 0 (the row's unknown labels) are left alone.
+    @inline(__always) public mutating func step(_ source: Int, gradient: SIMD8<Float>, mask: SIMD8<Float>) {
+        guard enabled else { return }
+        let b = values[source]
+        let grad = (gradient + decay * b) * mask
+        accumulated[source] += grad * grad
+        values[source] = b - learningRate * grad / (accumulated[source].squareRoot() + 1e-8)
+    }
+}
