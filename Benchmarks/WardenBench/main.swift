@@ -47,6 +47,8 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
 
     @Option(help: "Source intercepts during training (per source and head, dropped after), with this L2 decay (unset: off).") var sourceIntercepts: Float?
+    @Option(help: "Source intercepts: learning rate as a multiple of the model's.") var sourceInterceptRate: Float = TrainOptions().sourceInterceptRate
+    @Flag(help: "Source intercepts only in the embedding MLP, not the n-gram model.") var sourceInterceptsMLPOnly = false
 
     mutating func validate() throws {
         let known = Set(Head.allCases.filter { $0 != .any }.map(\.name))
@@ -89,6 +91,8 @@ struct DesignOptions: ParsableArguments {
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
         o.sourceInterceptDecay = sourceIntercepts
+        o.sourceInterceptsInNGrams = !sourceInterceptsMLPOnly
+        o.sourceInterceptRate = sourceInterceptRate
         return o
     }
 }

@@ -70,6 +70,12 @@ public struct TrainOptions: Sendable {
     /// an intercept per source to absorb each source's rate, the weights learn what separates
     /// positives from negatives within sources, which is what a new source asks of them.
     public var sourceInterceptDecay: Float?
+    /// Late fusion: the n-gram model trains with source intercepts too (off: only the embedding MLP).
+    public var sourceInterceptsInNGrams = true
+    /// The intercepts' learning rate as a multiple of the model's. A source's style is spread over
+    /// many n-grams that all step on each of its rows; an intercept stepping at the same rate
+    /// absorbs only part of the source's base rate before the n-grams take the rest.
+    public var sourceInterceptRate: Float = 1
 
     public init() {}
 }
@@ -301,7 +307,7 @@ public enum Trainer {
         let lr = options.learningRate
         let l2 = options.l2
         let eps: Float = 1e-8
-        var intercepts = SourceIntercepts(sources: data.sources.count, decay: options.sourceInterceptDecay, learningRate: lr)
+        var intercepts = SourceIntercepts(sources: data.sources.count, decay: options.sourceInterceptDecay, learningRate: lr * options.sourceInterceptRate)
         for epoch in 0..<options.epochs {
             order.shuffle(using: &rng)
             weights.storage.withUnsafeMutableBufferPointer { wBuf in
@@ -438,6 +444,7 @@ public enum Trainer {
         var ngramOptions = options, embeddingOptions = options
         ngramOptions.lateFusion = nil
         ngramOptions.denseScale = 0
+        if !options.sourceInterceptsInNGrams { ngramOptions.sourceInterceptDecay = nil }
         embeddingOptions.lateFusion = nil
         embeddingOptions.useNGrams = false
         let ngrams = train(data, options: ngramOptions, include: include, pseudo: pseudo, progress: progress)

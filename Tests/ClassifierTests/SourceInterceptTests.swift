@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import Classifier
+
+@Suite("Source intercepts")
+struct SourceInterceptTests {
+    @Test func offMeansZeroAndNoSteps() {
+        var b = SourceIntercepts(sources: 3, decay: nil, learningRate: 0.3)
+        b.step(1, gradient: SIMD8(repeating: 1), mask: SIMD8(repeating: 1))
+        #expect(b.value(1) == .zero)
+        #expect(b.values.isEmpty)
+    }
+
+    @Test func followsTheGradientOnlyInLabeledSlotsAndDecays() {
+        var b = SourceIntercepts(sources: 2, decay: 0.5, learningRate: 0.3)
+        var mask = SIMD8<Float>(repeating: 1)
+        mask[3] = 0
+        // A source of all negatives: p − y > 0 on every row pushes its intercepts down, until the
+        // decay balances the gradient at −0.4 / 0.5.
+        for _ in 0..<400 { b.step(0, gradient: SIMD8(repeating: 0.4), mask: mask) }
+        #expect(abs(b.value(0)[0] + 0.8) < 0.02, "\(b.value(0)[0])")
+        #expect(b.value(0)[3] == 0, "a masked (unknown) slot must not move")
+        #expect(b.value(1) == .zero, "another source's intercepts must not move")
+        // With the gradient gone, the decay pulls the intercept back toward 0.
+        let before = b.value(0)[0]
+        for _ in 0..<50 { b.step(0, gradient: .zero, mask: mask) }
+        #expect(b.value(0)[0] > before && b.value(0)[0] < 0)
+    }
+
+    /// Two hate sources of different base rates, each with a style word on every row ("testimony"
+    /// on the mostly hateful one, "lol" on the mostly benign one). Without intercepts the style
+    /// word itself becomes evidence of hate; with them the source's rate is absorbed and the
+    /// weights keep to what separates hateful from benign rows within each source.
+    func rows() -> [LabeledRow] {
+        let hateful = ["all {g} are vermin and should be removed", "{g} are disgusting subhuman filth",
+                       "i hate {g} they ruin everything", "never trust {g} they are parasites"]
+        let benign = ["the {g} festival had great food and music", "my friend likes to study {g} history",
+                      "we visited the museum and had lunch with {g}", "how do {g} bake sourdough bread at home"]
+        var out: [LabeledRow] = []
+        var k = 0
+        func add(_ text: String, hate: Int8, _ source: String) {
+            var l = [Int8](repeating: -1, count: headSlots)
+            l[Head.hate.rawValue] = hate
+            l[Head.any.rawValue] = hate
+            out.append(LabeledRow(text: text, labels: l, source: source, isDev: false)); k += 1
+        }
+        let groups = ["martians", "venusians", "plutonians", "saturnians", "jovians", "neptunians"]
+        for (n, g) in groups.enumerated() {
+            for (i, t) in hateful.enumerated() {
+                let text = t.replacingOccurrences(of: "{g}", with: g)
+                add(text + " testimony", hate: 1, "court")
+                if (n + i) % 4 == 0 { add(text + " lol", hate: 1, "forum") }
+            }
+            for (i, t) in benign.enumerated() {
+                let text = t.replacingOccurrences(of: "{g}", with: g)
+                add(text + " lol", hate: 0, "forum")
+                if (n + i) % 4 == 0 { add(text + " testimony", hate: 0, "court") }
+            }
+        }
+        return out
+    }
+
+    /// The hate logit the style word adds to a benign sentence, under `decay`.
+    func styleEffect(decay: Float?, rate: Float = 10) -> Float {
+        var o = smallOptions()
+        o.sourceInterceptDecay = decay
+        o.sourceInterceptRate = rate
+        let data = FeaturizedData(rows: rows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let w = Trainer.train(data, options: o, include: { _ in true })
+        let hasher = FeatureHasher(config: o.features)
+        func hate(_ text: String) -> Float { w.logits(hasher.features(of: TextNormalizer.normalize(text)))[Head.hate.rawValue] }
+        let plain = "we had a picnic by the river"
+        return hate(plain + " testimony") - hate(plain + " lol")
+    }
+
+    @Test func interceptsKeepASourcesStyleFromBecomingEvidence() {
+        let without = styleEffect(decay: nil), with = styleEffect(decay: 0.01)
+        #expect(without > 1, "the shortcut this guards against: \(without)")
+        #expect(with < without / 2, "style effect with intercepts \(with), without \(without)")
+        // At the weights' own rate the intercept absorbs less of it (the n-grams step on every row too).
+        let slow = styleEffect(decay: 0.01, rate: 1)
+        #expect(slow > with && slow < without, "rate × 1: \(slow)")
+    }
+}
