@@ -46,8 +46,11 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Self-training: teacher probability below which an unannotated category is a negative.") var pseudoNegativeBelow: Float = TrainOptions().pseudoNegativeBelow
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
 
-    @Option(help: "Source intercepts during training (per source and head, dropped after), with this L2 decay (unset: off).") var sourceIntercepts: Float?
+    @Option(help: "Source intercepts during training (per source and head, dropped after): their L2 decay.") var sourceIntercepts: Float = TrainOptions().sourceInterceptDecay ?? 0.01
+    @Flag(help: "Train without source intercepts (the design before session 9).") var noSourceIntercepts = false
     @Option(help: "Source intercepts: learning rate as a multiple of the model's.") var sourceInterceptRate: Float = TrainOptions().sourceInterceptRate
+    @Option(help: "Source intercepts: sources without one (comma-separated; default: the project's identity sentences).") var sourceInterceptsExempt: String = TrainOptions().sourceInterceptsExempt.sorted().joined(separator: ",")
+    @Flag(help: "Source intercepts only for (source, head) pairs with both classes.") var sourceInterceptsMixedOnly = false
     @Flag(help: "Source intercepts only in the embedding MLP, not the n-gram model.") var sourceInterceptsMLPOnly = false
 
     mutating func validate() throws {
@@ -90,9 +93,11 @@ struct DesignOptions: ParsableArguments {
         o.weakNegativeHeads = weakNegativeHeads.map { Set($0.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } }) }
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
-        o.sourceInterceptDecay = sourceIntercepts
+        o.sourceInterceptDecay = noSourceIntercepts ? nil : sourceIntercepts
         o.sourceInterceptsInNGrams = !sourceInterceptsMLPOnly
         o.sourceInterceptRate = sourceInterceptRate
+        o.sourceInterceptsMixedOnly = sourceInterceptsMixedOnly
+        o.sourceInterceptsExempt = Set(sourceInterceptsExempt.split(separator: ",").map(String.init))
         return o
     }
 }

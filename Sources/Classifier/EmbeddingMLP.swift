@@ -91,7 +91,7 @@ public enum EmbeddingMLP {
         let lr = options.mlpLearningRate, l2 = options.l2 * 10, eps: Float = 1e-8
         var order = Array(0..<rows.count)
         var h = [Float](repeating: 0, count: H), dh = [Float](repeating: 0, count: H)
-        var intercepts = SourceIntercepts(sources: data.sources.count, decay: options.sourceInterceptDecay, learningRate: lr * options.sourceInterceptRate)
+        var intercepts = SourceIntercepts(data, options: options, rows: rows, targets: targets, weights: sampleW, learningRate: lr)
         for epoch in 0..<options.mlpEpochs {
             order.shuffle(using: &rng)
             w.withUnsafeMutableBufferPointer { wb in

@@ -14,17 +14,37 @@ import WardenCore
 public struct SourceIntercepts: Sendable {
     public private(set) var values: [SIMD8<Float>]
     private var accumulated: [SIMD8<Float>]
+    /// Per source, 1 in the slots that have an intercept (see `mixedSlots`), 0 elsewhere.
+    private let active: [SIMD8<Float>]
     private let decay: Float
     private let learningRate: Float
     private let enabled: Bool
 
-    /// `decay` nil: off (every value stays 0, `step` does nothing).
-    public init(sources: Int, decay: Float?, learningRate: Float) {
+    /// `decay` nil: off (every value stays 0, `step` does nothing). `active`: per source, which
+    /// slots get an intercept (default: all).
+    public init(sources: Int, decay: Float?, learningRate: Float, active: [SIMD8<Float>]? = nil) {
         values = Array(repeating: .zero, count: decay == nil ? 0 : sources)
         accumulated = values
+        self.active = active ?? Array(repeating: SIMD8(repeating: 1), count: values.count)
         self.decay = decay ?? 0
         self.learningRate = learningRate
         enabled = decay != nil
+    }
+
+    /// Per source, 1 in the slots where the source has both positives and negatives among the
+    /// weighted rows (`sourceOf[k]`, `targets[k]`, `weights[k]`). A source of one class for a head
+    /// (a benign-prompt set, the project's identity sentences, a reviewer file of positives) has
+    /// nothing to separate within it; its intercept would absorb it and it would teach nothing.
+    public static func mixedSlots(sources: Int, sourceOf: [Int], targets: [SIMD8<Float>], weights: [SIMD8<Float>]) -> [SIMD8<Float>] {
+        var pos = [SIMD8<Float>](repeating: .zero, count: sources), neg = pos
+        for k in sourceOf.indices {
+            let labeled = SIMD8<Float>(repeating: 1).replacing(with: 0, where: weights[k] .== 0)
+            pos[sourceOf[k]] += labeled * targets[k]
+            neg[sourceOf[k]] += labeled * (1 - targets[k])
+        }
+        return (0..<sources).map { s in
+            SIMD8<Float>(repeating: 0).replacing(with: 1, where: (pos[s] .> 0) .& (neg[s] .> 0))
+        }
     }
 
     @inline(__always) public func value(_ source: Int) -> SIMD8<Float> {
@@ -36,7 +56,7 @@ public struct SourceIntercepts: Sendable {
     @inline(__always) public mutating func step(_ source: Int, gradient: SIMD8<Float>, mask: SIMD8<Float>) {
         guard enabled else { return }
         let b = values[source]
-        let grad = (gradient + decay * b) * mask
+        let grad = (gradient + decay * b) * mask * active[source]
         accumulated[source] += grad * grad
         values[source] = b - learningRate * grad / (accumulated[source].squareRoot() + 1e-8)
     }

@@ -14,8 +14,9 @@ import WardenCore
 /// The shipped classifier, loaded once: screening is tested with the real model.
 private let shippedClassifier: ContentClassifier = try! ContentClassifier.bundled()
 
-/// Scores 0.957 for harassment with the shipped model (default: block at 0.85).
-private let insult = "You are a worthless idiot and everyone hates you."
+/// Scores 0.968 for harassment with the shipped model (default: block at 0.85), and 0.91 in the
+/// stream test's first scoring window with the 16 characters of the sentence before it.
+private let insult = "You are a worthless, pathetic idiot and everyone hates you."
 
 private func withPolicy(_ body: @escaping @Sendable (any TestClientProtocol, GatewayFixture) async throws -> Void,
                         afterShutdown: @escaping @Sendable (GatewayFixture) async throws -> Void = { _ in }) async throws {
