@@ -46,14 +46,17 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Self-training: teacher probability below which an unannotated category is a negative.") var pseudoNegativeBelow: Float = TrainOptions().pseudoNegativeBelow
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
 
-    @Option(help: "Source intercepts during training (per source and head, dropped after): their L2 decay.") var sourceIntercepts: Float = TrainOptions().sourceInterceptDecay ?? 0.01
-    @Flag(help: "Train without source intercepts (the design before session 9).") var noSourceIntercepts = false
+    @Option(help: "Source intercepts during training (per source and head, dropped after), with this L2 decay (unset: off).") var sourceIntercepts: Float?
     @Option(help: "Source intercepts: learning rate as a multiple of the model's.") var sourceInterceptRate: Float = TrainOptions().sourceInterceptRate
     @Option(help: "Source intercepts: sources without one (comma-separated; default: the project's identity sentences).") var sourceInterceptsExempt: String = TrainOptions().sourceInterceptsExempt.sorted().joined(separator: ",")
-    @Flag(help: "Source intercepts only for (source, head) pairs with both classes.") var sourceInterceptsMixedOnly = false
+    @Option(help: "Source intercepts: heads without them (comma-separated names).") var sourceInterceptsExemptHeads: String = ""
+    @Option(help: "Source intercepts for which (source, head) pairs: all, both-classes, with-negatives.") var sourceInterceptPairs: String = TrainOptions().sourceInterceptPairs.rawValue
     @Flag(help: "Source intercepts only in the embedding MLP, not the n-gram model.") var sourceInterceptsMLPOnly = false
 
     mutating func validate() throws {
+        if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {
+            throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let known = Set(Head.allCases.filter { $0 != .any }.map(\.name))
         let unknown = (weakNegativeHeads?.split(separator: ",").map(String.init) ?? []).filter { !known.contains($0) }
         if !unknown.isEmpty {
@@ -93,10 +96,11 @@ struct DesignOptions: ParsableArguments {
         o.weakNegativeHeads = weakNegativeHeads.map { Set($0.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } }) }
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
-        o.sourceInterceptDecay = noSourceIntercepts ? nil : sourceIntercepts
+        o.sourceInterceptDecay = sourceIntercepts
         o.sourceInterceptsInNGrams = !sourceInterceptsMLPOnly
         o.sourceInterceptRate = sourceInterceptRate
-        o.sourceInterceptsMixedOnly = sourceInterceptsMixedOnly
+        o.sourceInterceptsExemptHeads = Set(sourceInterceptsExemptHeads.split(separator: ",").compactMap { n in Head.allCases.first { $0.name == n } })
+        o.sourceInterceptPairs = SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) ?? .all
         o.sourceInterceptsExempt = Set(sourceInterceptsExempt.split(separator: ",").map(String.init))
         return o
     }

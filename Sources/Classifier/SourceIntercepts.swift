@@ -31,11 +31,20 @@ public struct SourceIntercepts: Sendable {
         enabled = decay != nil
     }
 
-    /// Per source, 1 in the slots where the source has both positives and negatives among the
-    /// weighted rows (`sourceOf[k]`, `targets[k]`, `weights[k]`). A source of one class for a head
-    /// (a benign-prompt set, the project's identity sentences, a reviewer file of positives) has
-    /// nothing to separate within it; its intercept would absorb it and it would teach nothing.
-    public static func mixedSlots(sources: Int, sourceOf: [Int], targets: [SIMD8<Float>], weights: [SIMD8<Float>]) -> [SIMD8<Float>] {
+    /// Which (source, head) pairs get an intercept.
+    public enum Pairs: String, Sendable, CaseIterable {
+        /// Every labeled pair.
+        case all
+        /// Pairs with both classes: a source of one class for a head keeps teaching it in full.
+        case bothClasses = "both-classes"
+        /// Pairs with negatives (both classes, or negatives only): a source of positives only for
+        /// a head (threats in Gab's and RTP's violence labels) keeps teaching it in full.
+        case withNegatives = "with-negatives"
+    }
+
+    /// Per source, 1 in the slots `pairs` gives an intercept, judged on the weighted rows
+    /// (`sourceOf[k]`, `targets[k]`, `weights[k]`).
+    public static func activeSlots(_ pairs: Pairs, sources: Int, sourceOf: [Int], targets: [SIMD8<Float>], weights: [SIMD8<Float>]) -> [SIMD8<Float>] {
         var pos = [SIMD8<Float>](repeating: .zero, count: sources), neg = pos
         for k in sourceOf.indices {
             let labeled = SIMD8<Float>(repeating: 1).replacing(with: 0, where: weights[k] .== 0)
@@ -43,7 +52,11 @@ public struct SourceIntercepts: Sendable {
             neg[sourceOf[k]] += labeled * (1 - targets[k])
         }
         return (0..<sources).map { s in
-            SIMD8<Float>(repeating: 0).replacing(with: 1, where: (pos[s] .> 0) .& (neg[s] .> 0))
+            switch pairs {
+            case .all: SIMD8<Float>(repeating: 1)
+            case .bothClasses: SIMD8<Float>(repeating: 0).replacing(with: 1, where: (pos[s] .> 0) .& (neg[s] .> 0))
+            case .withNegatives: SIMD8<Float>(repeating: 0).replacing(with: 1, where: neg[s] .> 0)
+            }
         }
     }
 

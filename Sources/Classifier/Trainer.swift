@@ -69,16 +69,21 @@ public struct TrainOptions: Sendable {
     /// negative); a shared bias lets the weights learn "looks like this source" as evidence. With
     /// an intercept per source to absorb each source's rate, the weights learn what separates
     /// positives from negatives within sources, which is what a new source asks of them.
-    /// On by default since session 9 (LOSO: fast tier 0.495 → 0.508, precise 0.558 → 0.564).
-    public var sourceInterceptDecay: Float? = 0.01
+    /// Off by default: it raises the LOSO mean (fast tier 0.495 → 0.507, precise 0.558 → 0.566)
+    /// almost wholly by absorbing sources that are all positive for a head (Gab's and RTP's
+    /// violence labels), which are where explicit threats are learned: the README's throat-cutting
+    /// threat falls from 0.88 to 0.39 for violence (docs/precise.md, session 9).
+    public var sourceInterceptDecay: Float?
     /// Late fusion: the n-gram model trains with source intercepts too (off: only the embedding MLP).
     public var sourceInterceptsInNGrams = true
     /// The intercepts' learning rate as a multiple of the model's. A source's style is spread over
     /// many n-grams that all step on each of its rows; an intercept stepping at the same rate
     /// absorbs only part of the source's base rate before the n-grams take the rest.
     public var sourceInterceptRate: Float = 10
-    /// Intercepts only for the (source, head) pairs with both classes (off: every labeled pair).
-    public var sourceInterceptsMixedOnly = false
+    /// Which (source, head) pairs get an intercept.
+    public var sourceInterceptPairs = SourceIntercepts.Pairs.all
+    /// Heads trained without intercepts (their slots use the shared bias alone).
+    public var sourceInterceptsExemptHeads: Set<Head> = []
     /// Sources trained without an intercept: the project's benign identity sentences exist to push
     /// identity terms down in every head, which an intercept of their own would absorb.
     public var sourceInterceptsExempt: Set<String> = [IdentityAugmentation.sourceName]
@@ -598,9 +603,9 @@ public enum Trainer {
                 "sources": data.sources.joined(separator: ","),
                 "trainRows": String(data.rows.indices.filter { !data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }.count), "devRows": String(dev.count),
                 "loss": "masked logistic, AdaGrad",
-                "sourceIntercepts": options.sourceInterceptDecay.map { "decay \($0), rate × \(options.sourceInterceptRate)" } ?? "off",
             ])
         if options.anyBlend > 0 { header.anyBlend = options.anyBlend; header.finalCalibration = final }
+        if let d = options.sourceInterceptDecay { header.training["sourceIntercepts"] = "decay \(d), rate × \(options.sourceInterceptRate)" }
         if dense {
             header.encoder = options.encoderName
             header.denseDim = w.denseDim
@@ -662,10 +667,10 @@ extension SourceIntercepts {
     /// The intercepts `options` asks for over `rows` (with their targets and weights), stepping at
     /// `options.sourceInterceptRate` × `learningRate`.
     init(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>], weights: [SIMD8<Float>], learningRate: Float) {
-        var active = options.sourceInterceptsMixedOnly
-            ? Self.mixedSlots(sources: data.sources.count, sourceOf: rows.map { data.sourceOf[$0] }, targets: targets, weights: weights)
-            : Array(repeating: SIMD8(repeating: 1), count: data.sources.count)
+        var active = Self.activeSlots(options.sourceInterceptPairs, sources: data.sources.count,
+                                      sourceOf: rows.map { data.sourceOf[$0] }, targets: targets, weights: weights)
         for (s, name) in data.sources.enumerated() where options.sourceInterceptsExempt.contains(name) { active[s] = .zero }
+        for h in options.sourceInterceptsExemptHeads { for s in active.indices { active[s][h.rawValue] = 0 } }
         self.init(sources: data.sources.count, decay: options.sourceInterceptDecay,
                   learningRate: learningRate * options.sourceInterceptRate, active: active)
     }

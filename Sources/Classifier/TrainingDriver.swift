@@ -121,7 +121,7 @@ public enum TrainingDriver {
         if o.pseudoLabelWeight > 0 {
             parts.append("self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))")
         }
-        if let d = o.sourceInterceptDecay { parts.append("source intercepts (decay \(d), rate × \(o.sourceInterceptRate)\(o.sourceInterceptsMixedOnly ? ", mixed sources only" : "")\(o.sourceInterceptsExempt.isEmpty ? "" : ", none for " + o.sourceInterceptsExempt.sorted().joined(separator: ",")))" + (o.sourceInterceptsInNGrams ? "" : " in the embedding MLP only")) }
+        if let d = o.sourceInterceptDecay { parts.append("source intercepts (decay \(d), rate × \(o.sourceInterceptRate)\(o.sourceInterceptPairs == .all ? "" : ", pairs " + o.sourceInterceptPairs.rawValue)\(o.sourceInterceptsExempt.isEmpty ? "" : ", none for " + o.sourceInterceptsExempt.sorted().joined(separator: ",")))" + (o.sourceInterceptsInNGrams ? "" : " in the embedding MLP only")) }
         if o.mlpEnsemble > 1 { parts.append("MLP ensemble of \(o.mlpEnsemble)") }
         if o.denseScale > 0 { parts.append("embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces) × \(o.denseScale)") }
         return parts.joined(separator: ", ")

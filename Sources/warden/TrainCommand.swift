@@ -41,9 +41,6 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not add the project-written benign sentences mentioning identity groups (added by default).")
     var noIdentityAugmentation = false
 
-    @Flag(help: "Train without source intercepts (each source's own intercept per category during training, dropped after; on by default, see Models/MODEL_CARD.md).")
-    var noSourceIntercepts = false
-
     @Flag(help: "First print the leave-one-source-out table (train on all sources but one, test on it).")
     var loso = false
 
@@ -71,7 +68,6 @@ struct TrainCommand: ParsableCommand {
         o.epochs = epochs
         o.name = name
         o.threads = threads
-        if noSourceIntercepts { o.sourceInterceptDecay = nil }
         if precise { o = PreciseTraining.options(o) }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))

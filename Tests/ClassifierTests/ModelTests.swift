@@ -43,10 +43,6 @@ func syntheticRows() -> [LabeledRow] {
 
 func smallOptions() -> TrainOptions {
     var o = TrainOptions()
-    // The synthetic rows give most classes a source of their own (all hateful rows in "hatesrc",
-    // all benign ones in "benign"); source intercepts would absorb exactly that. They are tested
-    // on data made for them in `SourceInterceptTests`.
-    o.sourceInterceptDecay = nil
     o.features.bucketsLog2 = 14
     o.epochs = 8
     o.threads = 1

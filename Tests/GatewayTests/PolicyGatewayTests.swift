@@ -14,8 +14,9 @@ import WardenCore
 /// The shipped classifier, loaded once: screening is tested with the real model.
 private let shippedClassifier: ContentClassifier = try! ContentClassifier.bundled()
 
-/// Scores 0.968 for harassment with the shipped model (default: block at 0.85), and 0.91 in the
-/// stream test's first scoring window with the 16 characters of the sentence before it.
+/// Scores 0.980 for harassment with the shipped model (default: block at 0.85), and 0.950 in the
+/// stream test's first scoring window with the 16 characters of the sentence before it (kept well
+/// above the threshold so that a retrained model does not silently turn the test into a non-cut).
 private let insult = "You are a worthless, pathetic idiot and everyone hates you."
 
 private func withPolicy(_ body: @escaping @Sendable (any TestClientProtocol, GatewayFixture) async throws -> Void,
