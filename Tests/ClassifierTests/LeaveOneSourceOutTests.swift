@@ -26,10 +26,7 @@ struct LeaveOneSourceOutTests {
     /// labels only "not hate". The plain any-category score counts the violence head's (right)
     /// alarm on them as false positives; the annotated reading does not.
     func rows() -> [LabeledRow] {
-        let hateful = ["all {g} are vermin and should be removed", "{g} are disgusting subhuman filth",
-                       "i hate {g} they ruin everything", "never trust {g} they are parasites"]
-        let benign = ["the {g} festival had great food and music", "my friend likes to study {g} history",
-                      "we visited the museum and had lunch with {g}", "how do {g} bake sourdough bread at home"]
+        let hateful = SyntheticTexts.hateful, benign = SyntheticTexts.benignAboutGroups
         let violent = ["i will stab him with a knife tonight", "he shot the guard and beat the driver",
                        "they attacked the village and burned the houses", "i am going to punch you until you bleed"]
         var out: [LabeledRow] = []

@@ -32,10 +32,7 @@ struct SourceInterceptTests {
     /// word itself becomes evidence of hate; with them the source's rate is absorbed and the
     /// weights keep to what separates hateful from benign rows within each source.
     func rows() -> [LabeledRow] {
-        let hateful = ["all {g} are vermin and should be removed", "{g} are disgusting subhuman filth",
-                       "i hate {g} they ruin everything", "never trust {g} they are parasites"]
-        let benign = ["the {g} festival had great food and music", "my friend likes to study {g} history",
-                      "we visited the museum and had lunch with {g}", "how do {g} bake sourdough bread at home"]
+        let hateful = SyntheticTexts.hateful, benign = SyntheticTexts.benignAboutGroups
         var out: [LabeledRow] = []
         var k = 0
         func add(_ text: String, hate: Int8, _ source: String) {
