@@ -109,6 +109,19 @@ public enum TrainingDriver {
         }
     }
 
+    /// The source-intercept part of `describe` (nil when they are off).
+    static func describeIntercepts(_ o: TrainOptions) -> String? {
+        guard let decay = o.sourceInterceptDecay else { return nil }
+        var parts = ["decay \(decay)", "rate × \(o.sourceInterceptRate)"]
+        if o.sourceInterceptPairs != .all { parts.append("pairs " + o.sourceInterceptPairs.rawValue) }
+        if !o.sourceInterceptsExempt.isEmpty { parts.append("none for " + o.sourceInterceptsExempt.sorted().joined(separator: ",")) }
+        if !o.sourceInterceptsExemptHeads.isEmpty {
+            parts.append("none on heads " + o.sourceInterceptsExemptHeads.map(\.name).sorted().joined(separator: ","))
+        }
+        if !o.sourceInterceptsInNGrams { parts.append("embedding MLP only") }
+        return "source intercepts (" + parts.joined(separator: ", ") + ")"
+    }
+
     public static func describe(_ o: TrainOptions) -> String {
         let f = o.features
         var parts = ["buckets 2^\(f.bucketsLog2)", "words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight))",
@@ -121,7 +134,7 @@ public enum TrainingDriver {
         if o.pseudoLabelWeight > 0 {
             parts.append("self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))")
         }
-        if let d = o.sourceInterceptDecay { parts.append("source intercepts (decay \(d), rate × \(o.sourceInterceptRate)\(o.sourceInterceptPairs == .all ? "" : ", pairs " + o.sourceInterceptPairs.rawValue)\(o.sourceInterceptsExempt.isEmpty ? "" : ", none for " + o.sourceInterceptsExempt.sorted().joined(separator: ",")))" + (o.sourceInterceptsInNGrams ? "" : " in the embedding MLP only")) }
+        if let intercepts = describeIntercepts(o) { parts.append(intercepts) }
         if o.mlpEnsemble > 1 { parts.append("MLP ensemble of \(o.mlpEnsemble)") }
         if o.denseScale > 0 { parts.append("embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces) × \(o.denseScale)") }
         return parts.joined(separator: ", ")
