@@ -58,9 +58,11 @@ struct DesignOptions: ParsableArguments {
             throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let known = Set(Head.allCases.filter { $0 != .any }.map(\.name))
-        let unknown = (weakNegativeHeads?.split(separator: ",").map(String.init) ?? []).filter { !known.contains($0) }
-        if !unknown.isEmpty {
-            throw ValidationError("--weak-negative-heads: unknown \(unknown.joined(separator: ", ")); heads: \(known.sorted().joined(separator: ","))")
+        for (flag, list) in [("--weak-negative-heads", weakNegativeHeads ?? ""), ("--source-intercepts-exempt-heads", sourceInterceptsExemptHeads)] {
+            let unknown = list.split(separator: ",").map(String.init).filter { !known.contains($0) }
+            if !unknown.isEmpty {
+                throw ValidationError("\(flag): unknown \(unknown.joined(separator: ", ")); heads: \(known.sorted().joined(separator: ","))")
+            }
         }
     }
 

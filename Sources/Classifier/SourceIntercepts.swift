@@ -14,7 +14,7 @@ import WardenCore
 public struct SourceIntercepts: Sendable {
     public private(set) var values: [SIMD8<Float>]
     private var accumulated: [SIMD8<Float>]
-    /// Per source, 1 in the slots that have an intercept (see `mixedSlots`), 0 elsewhere.
+    /// Per source, 1 in the slots that have an intercept (see `activeSlots`), 0 elsewhere.
     private let active: [SIMD8<Float>]
     private let decay: Float
     private let learningRate: Float

@@ -27,6 +27,30 @@ struct SourceInterceptTests {
         #expect(b.value(0)[0] > before && b.value(0)[0] < 0)
     }
 
+    @Test func pairsChooseWhichSourcesGetAnIntercept() {
+        // Source 0 has both classes for slot 0, source 1 only positives, source 2 only negatives;
+        // slot 1 is unlabeled everywhere (weight 0), slot 2 labeled only by source 0.
+        func row(_ y0: Float, _ y2: Float?) -> (SIMD8<Float>, SIMD8<Float>) {
+            var t = SIMD8<Float>(), w = SIMD8<Float>()
+            t[0] = y0; w[0] = 1
+            if let y2 { t[2] = y2; w[2] = 1 }
+            return (t, w)
+        }
+        let rows = [(0, row(1, 1)), (0, row(0, 0)), (1, row(1, nil)), (1, row(1, nil)), (2, row(0, nil))]
+        func slots(_ p: SourceIntercepts.Pairs) -> [[Float]] {
+            SourceIntercepts.activeSlots(p, sources: 3, sourceOf: rows.map(\.0), targets: rows.map(\.1.0), weights: rows.map(\.1.1))
+                .map { [$0[0], $0[1], $0[2]] }
+        }
+        #expect(slots(.all) == [[1, 1, 1], [1, 1, 1], [1, 1, 1]])
+        #expect(slots(.bothClasses) == [[1, 0, 1], [0, 0, 0], [0, 0, 0]])
+        #expect(slots(.withNegatives) == [[1, 0, 1], [0, 0, 0], [1, 0, 0]])
+        // An inactive slot never moves, whatever the gradient.
+        var b = SourceIntercepts(sources: 3, decay: 0.01, learningRate: 0.3, active: SourceIntercepts.activeSlots(
+            .bothClasses, sources: 3, sourceOf: rows.map(\.0), targets: rows.map(\.1.0), weights: rows.map(\.1.1)))
+        for _ in 0..<10 { b.step(1, gradient: SIMD8(repeating: 0.5), mask: SIMD8(repeating: 1)) }
+        #expect(b.value(1) == .zero)
+    }
+
     /// Two hate sources of different base rates, each with a style word on every row ("testimony"
     /// on the mostly hateful one, "lol" on the mostly benign one). Without intercepts the style
     /// word itself becomes evidence of hate; with them the source's rate is absorbed and the
