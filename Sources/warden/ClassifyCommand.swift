@@ -11,6 +11,7 @@ import WardenCore
 /// cat lines.txt | warden classify             # one JSON object per input line
 /// warden classify --jsonl rows.jsonl          # {"input": "..."} rows in, results out, streaming
 /// warden classify --audit                     # bias audit on benign identity sentences
+/// warden classify --threat-probe              # explicit threats vs look-alikes (check before shipping a model)
 /// warden classify --tier precise "some text"   # the precise tier (MiniLM + n-grams; `make encoder`)
 /// warden classify --tier auto --jsonl rows.jsonl   # precise tier for texts the fast tier is unsure of
 /// ```
@@ -28,6 +29,9 @@ struct ClassifyCommand: ParsableCommand {
 
     @Flag(help: "Run the bias audit (benign sentences mentioning identity groups) and print its report.")
     var audit = false
+
+    @Flag(help: "Score the project's explicit threats and violent-word look-alikes (ThreatProbe) and print the report.")
+    var threatProbe = false
 
     @Option(help: "Model file (default: $WARDEN_MODEL, ./Models/warden-fast.bin, or next to the executable).")
     var model: String?
@@ -63,6 +67,12 @@ struct ClassifyCommand: ParsableCommand {
         if audit {
             let report = BiasAudit.run(scorer)
             print("Bias audit of \(scorer.modelName) (tier \(tier)): \(BiasAudit.templates.count) benign templates × \(report.groups.count) groups\n")
+            print(report.markdown)
+            return
+        }
+        if threatProbe {
+            let report = ThreatProbe.run(scorer)
+            print("Threat probe of \(scorer.modelName) (tier \(tier)): \(report.threats) threats, \(report.lookAlikes) look-alikes\n")
             print(report.markdown)
             return
         }

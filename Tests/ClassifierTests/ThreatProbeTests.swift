@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import Classifier
+
+@Suite("Threat probe")
+struct ThreatProbeTests {
+    /// Flags violence for texts containing "kill" or "stab", nothing else.
+    struct KeywordClassifier: TextClassifying {
+        var modelName: String { "keywords" }
+        func moderate(_ text: String) -> ModerationResult {
+            let hit = text.lowercased().contains("kill") || text.lowercased().contains("stab")
+            return ModerationResult(categoryScores: [.violence: hit ? 0.9 : 0.1], categories: [.violence: hit])
+        }
+    }
+
+    @Test func countsThreatsAndLookAlikesApart() {
+        let r = ThreatProbe.run(KeywordClassifier())
+        let threatHits = ThreatProbe.threats.filter { $0.lowercased().contains("kill") || $0.lowercased().contains("stab") }.count
+        let lookAlikeHits = ThreatProbe.lookAlikes.filter { $0.lowercased().contains("kill") }.count
+        #expect(r.threats == ThreatProbe.threats.count && r.lookAlikes == ThreatProbe.lookAlikes.count)
+        #expect(r.threatsViolence == threatHits && r.threatsFlagged == threatHits)
+        #expect(r.lookAlikesFlagged == lookAlikeHits)
+        let expectedMean = (0.9 * Double(threatHits) + 0.1 * Double(ThreatProbe.threats.count - threatHits)) / Double(ThreatProbe.threats.count)
+        #expect(abs(r.meanThreatViolence - expectedMean) < 1e-12)
+        #expect(r.rows.count == ThreatProbe.threats.count + ThreatProbe.lookAlikes.count)
+        #expect(r.markdown.contains("look-alikes: flagged \(lookAlikeHits)/\(ThreatProbe.lookAlikes.count)"))
+    }
+
+    /// The shipped fast tier's figures, as a floor: a retrained model that loses explicit threats
+    /// (as source intercepts and weak negatives did) fails here before it ships.
+    @Test func theShippedFastTierFlagsTheThreats() throws {
+        let clf = try ContentClassifier.load(contentsOf: BundledModelTests.modelURL)
+        let r = ThreatProbe.run(clf)
+        // Session 9: violence 5/12, flagged 11/12, look-alikes flagged 6/12 (the retrain with source
+        // intercepts: violence 2/12, flagged 11/12, look-alikes 1/12). Moving these floors is a
+        // decision about a trade, to be written down with the model card's figures.
+        #expect(r.threatsViolence >= 5, "\(r.summary)")
+        #expect(r.threatsFlagged >= 11, "\(r.summary)")
+        #expect(r.lookAlikesFlagged <= 6, "\(r.summary)")
+    }
+}
