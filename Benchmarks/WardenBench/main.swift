@@ -54,6 +54,8 @@ struct DesignOptions: ParsableArguments {
     @Flag(help: "Source intercepts only in the embedding MLP, not the n-gram model.") var sourceInterceptsMLPOnly = false
 
     mutating func validate() throws {
+        if let d = sourceIntercepts, !(d >= 0) { throw ValidationError("--source-intercepts: a decay ≥ 0, not \(d)") }
+        if !(sourceInterceptRate > 0) { throw ValidationError("--source-intercept-rate: a multiple > 0, not \(sourceInterceptRate)") }
         if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {
             throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -18,7 +18,6 @@ public struct SourceIntercepts: Sendable {
     private let active: [SIMD8<Float>]
     private let decay: Float
     private let learningRate: Float
-    private let enabled: Bool
 
     /// `decay` nil: off (every value stays 0, `step` does nothing). `active`: per source, which
     /// slots get an intercept (default: all).
@@ -28,7 +27,6 @@ public struct SourceIntercepts: Sendable {
         self.active = active ?? Array(repeating: SIMD8(repeating: 1), count: values.count)
         self.decay = decay ?? 0
         self.learningRate = learningRate
-        enabled = decay != nil
     }
 
     /// Which (source, head) pairs get an intercept.
@@ -61,13 +59,13 @@ public struct SourceIntercepts: Sendable {
     }
 
     @inline(__always) public func value(_ source: Int) -> SIMD8<Float> {
-        enabled ? values[source] : .zero
+        values.isEmpty ? .zero : values[source]
     }
 
     /// One AdaGrad step on `source`'s intercepts for a row's loss gradient `gradient`; slots whose
     /// `mask` is 0 (the row's unknown labels) are left alone.
     @inline(__always) public mutating func step(_ source: Int, gradient: SIMD8<Float>, mask: SIMD8<Float>) {
-        guard enabled else { return }
+        guard !values.isEmpty else { return }
         let b = values[source]
         let grad = (gradient + decay * b) * mask * active[source]
         accumulated[source] += grad * grad

@@ -43,15 +43,18 @@ public enum ThreatProbe {
     ]
 
     public struct Report: Sendable {
-        public var threats: Int
+        /// Each text with its violence score, whether `violence` reached its threshold, and whether
+        /// any category was flagged (threats first). The figures below are derived from it.
+        public var rows: [(text: String, threat: Bool, violence: Double, violenceFlagged: Bool, flagged: Bool)]
+
+        var threatRows: [(text: String, threat: Bool, violence: Double, violenceFlagged: Bool, flagged: Bool)] { rows.filter(\.threat) }
+        public var threats: Int { threatRows.count }
         /// Threats whose `violence` reaches its threshold, and threats flagged for any category.
-        public var threatsViolence: Int
-        public var threatsFlagged: Int
-        public var meanThreatViolence: Double
-        public var lookAlikes: Int
-        public var lookAlikesFlagged: Int
-        /// Each text with its violence score and whether it was flagged (threats first).
-        public var rows: [(text: String, threat: Bool, violence: Double, flagged: Bool)]
+        public var threatsViolence: Int { threatRows.filter(\.violenceFlagged).count }
+        public var threatsFlagged: Int { threatRows.filter(\.flagged).count }
+        public var meanThreatViolence: Double { threatRows.map(\.violence).reduce(0, +) / Double(max(1, threats)) }
+        public var lookAlikes: Int { rows.count - threats }
+        public var lookAlikesFlagged: Int { rows.filter { !$0.threat && $0.flagged }.count }
 
         public var summary: String {
             "threats: violence ≥ threshold \(threatsViolence)/\(threats), flagged \(threatsFlagged)/\(threats), "
@@ -67,21 +70,10 @@ public enum ThreatProbe {
 
     /// Scores every probe text with `classifier` (its own thresholds decide `flagged`).
     public static func run(_ classifier: some TextClassifying) -> Report {
-        let texts = threats + lookAlikes
-        let results = texts.map { classifier.moderate($0) }
-        var report = Report(threats: threats.count, threatsViolence: 0, threatsFlagged: 0, meanThreatViolence: 0,
-                            lookAlikes: lookAlikes.count, lookAlikesFlagged: 0, rows: [])
-        for (i, r) in results.enumerated() {
-            let threat = i < threats.count, violence = r.categoryScores[.violence] ?? 0
-            report.rows.append((texts[i], threat, violence, r.flagged))
-            if threat {
-                report.meanThreatViolence += violence / Double(threats.count)
-                if r.categories[.violence] == true { report.threatsViolence += 1 }
-                if r.flagged { report.threatsFlagged += 1 }
-            } else if r.flagged {
-                report.lookAlikesFlagged += 1
-            }
-        }
-        return report
+        let labeled = threats.map { ($0, true) } + lookAlikes.map { ($0, false) }
+        return Report(rows: labeled.map { text, threat in
+            let r = classifier.moderate(text)
+            return (text, threat, r.categoryScores[.violence] ?? 0, r.categories[.violence] == true, r.flagged)
+        })
     }
 }

@@ -6,8 +6,7 @@ import WardenCore
 /// A small synthetic data set: hateful / violent / benign sentences from templates.
 func syntheticRows() -> [LabeledRow] {
     let groups = ["martians", "venusians", "plutonians", "saturnians"]
-    let hateT = ["all {g} are vermin and should be removed", "{g} are disgusting subhuman filth",
-                 "i hate {g} they ruin everything", "never trust {g} they are parasites"]
+    let hateT = SyntheticTexts.hateful
     let violT = ["i will stab him with a knife tonight", "he shot the guard and beat the driver",
                  "they attacked the village and burned the houses", "i am going to punch you until you bleed"]
     let benignT = ["the {g} festival had great food and music", "my friend likes to study {g} history",

@@ -72,6 +72,23 @@ import WardenCore
     }
 }
 
+@Suite struct AdminTokenTests {
+    @Test func aTokenGivenInCodeWinsAndAnEmptyOneMeansNone() {
+        var c = SecurityConfig()
+        c.adminTokenEnv = "WARDEN_TEST_UNSET_\(UUID().uuidString.prefix(8))"   // never set: only read
+        #expect(c.adminToken == nil)
+        c.adminTokenValue = "t0ken"
+        #expect(c.adminToken == "t0ken")
+        c.adminTokenValue = ""
+        #expect(c.adminToken == nil)
+        c.adminTokenEnv = "PATH"   // set in every process: the in-code value still wins when given
+        c.adminTokenValue = "t0ken"
+        #expect(c.adminToken == "t0ken")
+        c.adminTokenValue = nil
+        #expect(c.adminToken == ProcessInfo.processInfo.environment["PATH"])
+    }
+}
+
 @Suite struct StreamRelayTests {
     func event(_ json: String) -> String { "data: \(json)\n\n" }
 
