@@ -23,6 +23,7 @@ struct DesignOptions: ParsableArguments {
     @Flag var noBigrams = false
     @Flag var noAnyHead = false
     @Flag(help: "Do not add the project-written benign identity rows.") var noIdentityAugmentation = false
+    @Flag(help: "Add the project-written threats and look-alikes (ThreatAugmentation).") var threatAugmentation = false
     /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
     @Option var anyBlend: Double = TrainOptions().anyBlend
@@ -119,7 +120,8 @@ struct Train: ParsableCommand {
         let o = design.options
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
-                                                   identityAugmentation: !design.noIdentityAugmentation)
+                                                   identityAugmentation: !design.noIdentityAugmentation,
+                                                   threatAugmentation: design.threatAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
         let (clf, report) = TrainingDriver.train(data, options: o)
         print(report)
@@ -141,7 +143,8 @@ struct Loso: ParsableCommand {
         let o = design.options
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
-                                                   identityAugmentation: !design.noIdentityAugmentation)
+                                                   identityAugmentation: !design.noIdentityAugmentation,
+                                                   threatAugmentation: design.threatAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
         if let path = design.embeddings, let table = try EmbeddingTable.load(path: path) {
             TrainingDriver.stderr("embeddings: \(data.attach(table)) of \(rows.count) rows from \(path)")

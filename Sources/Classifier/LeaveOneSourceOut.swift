@@ -48,6 +48,10 @@ func fmt(_ v: Double?) -> String {
 }
 
 public enum LeaveOneSourceOut {
+    /// Sources written by the project (`IdentityAugmentation`, `ThreatAugmentation`): trained on,
+    /// never held out unless named in `only`, so templated sentences never enter the mean.
+    public static let projectSources: Set<String> = [IdentityAugmentation.sourceName, ThreatAugmentation.sourceName]
+
     /// The any-category score restricted to the categories a row is labeled for: the max of
     /// `scores` over the learned categories whose label is known (`>= 0`), or over all of them when
     /// the row labels none (a source that flags rows without naming categories, like ToxicChat).
@@ -104,7 +108,7 @@ public enum LeaveOneSourceOut {
         let usable = data.rows.indices.map { sample == nil || data.denseDim == 0 || data.hasDense[$0] }
         let inTraining = data.rows.indices.map { !trainOnSample || ((sample?.contains($0) ?? true) && usable[$0]) }
         let inTest = data.rows.indices.map { ((testSample ?? sample)?.sampled.contains($0) ?? true) && usable[$0] }
-        let held = data.sources.enumerated().filter { only == nil || only!.contains($0.element) }
+        let held = data.sources.enumerated().filter { only?.contains($0.element) ?? !projectSources.contains($0.element) }
         if let rowSink {
             for r in data.rows.indices where inTraining[r] || inTest[r] { rowSink(rowDescription(data, row: r)) }
         }

@@ -84,9 +84,10 @@ public struct TrainOptions: Sendable {
     public var sourceInterceptPairs = SourceIntercepts.Pairs.all
     /// Heads trained without intercepts (their slots use the shared bias alone).
     public var sourceInterceptsExemptHeads: Set<Head> = []
-    /// Sources trained without an intercept: the project's benign identity sentences exist to push
-    /// identity terms down in every head, which an intercept of their own would absorb.
-    public var sourceInterceptsExempt: Set<String> = [IdentityAugmentation.sourceName]
+    /// Sources trained without an intercept: the project's sentences (benign identity sentences,
+    /// threats and look-alikes) exist to push their terms down (or up) in every head, which an
+    /// intercept of their own would absorb.
+    public var sourceInterceptsExempt: Set<String> = LeaveOneSourceOut.projectSources
 
     public init() {}
 }

@@ -11,7 +11,7 @@ public enum TrainingDriver {
     /// Reads data files and extra-label files (reviewer labels; a row without `source` gets
     /// `extra:<file name>`).
     public static func loadRows(data: [String], extraLabels: [String] = [], identityAugmentation: Bool = true,
-                                log: (String) -> Void = stderr) throws -> [LabeledRow] {
+                                threatAugmentation: Bool = false, log: (String) -> Void = stderr) throws -> [LabeledRow] {
         var rows: [LabeledRow] = []
         for p in data {
             let r = try DatasetReader.read(path: p)
@@ -21,6 +21,11 @@ public enum TrainingDriver {
         if identityAugmentation {
             let r = IdentityAugmentation.rows()
             log("added \(r.count) project-written benign identity rows (source \(IdentityAugmentation.sourceName))")
+            rows += r
+        }
+        if threatAugmentation {
+            let r = ThreatAugmentation.rows()
+            log("added \(r.count) project-written threat and look-alike rows (source \(ThreatAugmentation.sourceName))")
             rows += r
         }
         for p in extraLabels {

@@ -41,6 +41,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not add the project-written benign sentences mentioning identity groups (added by default).")
     var noIdentityAugmentation = false
 
+    @Flag(help: "Add the project-written threats and benign look-alikes with violent words (source warden_threats).")
+    var threatAugmentation = false
+
     @Flag(help: "First print the leave-one-source-out table (train on all sources but one, test on it).")
     var loso = false
 
@@ -72,7 +75,8 @@ struct TrainCommand: ParsableCommand {
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
-                                               identityAugmentation: !noIdentityAugmentation)
+                                               identityAugmentation: !noIdentityAugmentation,
+                                               threatAugmentation: threatAugmentation)
         guard rows.contains(where: { !$0.isDev }) else { throw ValidationError("no rows with split == train in the data files") }
         let features = TrainingDriver.featurize(rows, options: o)
         var sample: SourceSample?
