@@ -23,7 +23,8 @@ struct DesignOptions: ParsableArguments {
     @Flag var noBigrams = false
     @Flag var noAnyHead = false
     @Flag(help: "Do not add the project-written benign identity rows.") var noIdentityAugmentation = false
-    @Flag(help: "Add the project-written threats and look-alikes (ThreatAugmentation).") var threatAugmentation = false
+    @Flag(help: "Do not add the project-written threats and look-alikes (ThreatAugmentation).") var noThreatAugmentation = false
+    @Flag(help: "Do not add the project-written refusals and everyday sentences (RefusalAugmentation).") var noRefusalAugmentation = false
     /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
     @Option var anyBlend: Double = TrainOptions().anyBlend
@@ -47,7 +48,8 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Self-training: teacher probability below which an unannotated category is a negative.") var pseudoNegativeBelow: Float = TrainOptions().pseudoNegativeBelow
     @Option(help: "Self-training: teacher probability above which an unannotated category is a positive.") var pseudoPositiveAbove: Float = TrainOptions().pseudoPositiveAbove
 
-    @Option(help: "Source intercepts during training (per source and head, dropped after), with this L2 decay (unset: off).") var sourceIntercepts: Float?
+    @Option(help: "Source intercepts during training (per source and head, dropped after): their L2 decay.") var sourceIntercepts: Float = TrainOptions().sourceInterceptDecay ?? 0.01
+    @Flag(help: "No source intercepts (the design before session 10).") var noSourceIntercepts = false
     @Option(help: "Source intercepts: learning rate as a multiple of the model's.") var sourceInterceptRate: Float = TrainOptions().sourceInterceptRate
     @Option(help: "Source intercepts: sources without one (comma-separated; default: the project's identity sentences).") var sourceInterceptsExempt: String = TrainOptions().sourceInterceptsExempt.sorted().joined(separator: ",")
     @Option(help: "Source intercepts: heads without them (comma-separated names).") var sourceInterceptsExemptHeads: String = ""
@@ -55,7 +57,7 @@ struct DesignOptions: ParsableArguments {
     @Flag(help: "Source intercepts only in the embedding MLP, not the n-gram model.") var sourceInterceptsMLPOnly = false
 
     mutating func validate() throws {
-        if let d = sourceIntercepts, !(d >= 0) { throw ValidationError("--source-intercepts: a decay ≥ 0, not \(d)") }
+        if !(sourceIntercepts >= 0) { throw ValidationError("--source-intercepts: a decay ≥ 0, not \(sourceIntercepts)") }
         if !(sourceInterceptRate > 0) { throw ValidationError("--source-intercept-rate: a multiple > 0, not \(sourceInterceptRate)") }
         if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {
             throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -101,7 +103,7 @@ struct DesignOptions: ParsableArguments {
         o.weakNegativeHeads = weakNegativeHeads.map { Set($0.split(separator: ",").compactMap { name in Head.allCases.first { $0.name == name } }) }
         o.pseudoNegativeBelow = pseudoNegativeBelow
         o.pseudoPositiveAbove = pseudoPositiveAbove
-        o.sourceInterceptDecay = sourceIntercepts
+        o.sourceInterceptDecay = noSourceIntercepts ? nil : sourceIntercepts
         o.sourceInterceptsInNGrams = !sourceInterceptsMLPOnly
         o.sourceInterceptRate = sourceInterceptRate
         o.sourceInterceptsExemptHeads = Set(sourceInterceptsExemptHeads.split(separator: ",").compactMap { n in Head.allCases.first { $0.name == n } })
@@ -121,7 +123,8 @@ struct Train: ParsableCommand {
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
                                                    identityAugmentation: !design.noIdentityAugmentation,
-                                                   threatAugmentation: design.threatAugmentation)
+                                                   threatAugmentation: !design.noThreatAugmentation,
+                                                   refusalAugmentation: !design.noRefusalAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
         let (clf, report) = TrainingDriver.train(data, options: o)
         print(report)
@@ -144,7 +147,8 @@ struct Loso: ParsableCommand {
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
                                                    identityAugmentation: !design.noIdentityAugmentation,
-                                                   threatAugmentation: design.threatAugmentation)
+                                                   threatAugmentation: !design.noThreatAugmentation,
+                                                   refusalAugmentation: !design.noRefusalAugmentation)
         let data = TrainingDriver.featurize(rows, options: o)
         if let path = design.embeddings, let table = try EmbeddingTable.load(path: path) {
             TrainingDriver.stderr("embeddings: \(data.attach(table)) of \(rows.count) rows from \(path)")

@@ -48,9 +48,11 @@ func fmt(_ v: Double?) -> String {
 }
 
 public enum LeaveOneSourceOut {
-    /// Sources written by the project (`IdentityAugmentation`, `ThreatAugmentation`): trained on,
-    /// never held out unless named in `only`, so templated sentences never enter the mean.
-    public static let projectSources: Set<String> = [IdentityAugmentation.sourceName, ThreatAugmentation.sourceName]
+    /// Sources written by the project (`IdentityAugmentation`, `ThreatAugmentation`,
+    /// `RefusalAugmentation`): trained on, never held out unless named in `only`, so templated
+    /// sentences never enter the mean.
+    public static let projectSources: Set<String> = [IdentityAugmentation.sourceName, ThreatAugmentation.sourceName,
+                                                     RefusalAugmentation.sourceName]
 
     /// The any-category score restricted to the categories a row is labeled for: the max of
     /// `scores` over the learned categories whose label is known (`>= 0`), or over all of them when

@@ -19,7 +19,7 @@ import WardenCore
 /// new words, not an independent benchmark.
 ///
 /// ```swift
-/// let rows = ThreatAugmentation.rows()   // ≈ 1,000 rows, split dev for one row in six
+/// let rows = ThreatAugmentation.rows()   // ≈ 1,150 rows, split dev for one row in six
 /// ```
 public enum ThreatAugmentation {
     public static let sourceName = "warden_threats"
@@ -132,6 +132,25 @@ public enum ThreatAugmentation {
         "I will smash my personal best at the marathon.",
     ]
 
+    /// Insults put before every other sentence addressed to the reader, threats and harmless ones
+    /// alike: an insult is harassment, not violence, and a threat stays violence when an insult
+    /// comes with it. (The README's and the tests' insults use other words: "worthless", "idiot".)
+    static let insults: [String] = [
+        "You pathetic loser", "You useless moron", "Listen, you brainless clown", "You disgusting little rat",
+        "You spineless coward", "You ugly freak", "You dumb piece of trash", "You miserable creep",
+    ]
+
+    /// Self-harm said with the threats' openers ("I'm going to kill myself"): `self-harm` 1,
+    /// `violence` unknown. Without them the threats (all `self-harm` 0) would teach that "I'm going
+    /// to kill …" is never self-harm.
+    static let selfHarmActs: [String] = [
+        "kill myself", "end my life", "slit my wrists", "put a bullet in my head", "overdose on my pills",
+        "hang myself", "jump off the bridge", "drown myself in the river", "set myself on fire", "stop eating until I die",
+    ]
+
+    /// Openers that read as said of oneself (the ones naming a target are left out).
+    static var selfOpeners: [String] { openers.filter { !$0.contains("{t}") && !$0.hasPrefix("One more word") } }
+
     /// Harmless acts said with the same openers and targets: the opener is not the threat.
     static let harmlessActs: [String] = [
         "beat {o} at chess", "call {o} after lunch", "drive {o} to the airport", "bring {o} the book I borrowed",
@@ -149,32 +168,56 @@ public enum ThreatAugmentation {
         threat[Head.any.rawValue] = 1
         let benign = [Int8](repeating: 0, count: headSlots)
         var out: [LabeledRow] = []
+        let harassment = Head(category: .harassment)!.rawValue
         for sentence in sentences(acts) {
             var labels = threat
-            labels[Head(category: .harassment)!.rawValue] = sentence.addressed ? 1 : -1
+            labels[harassment] = sentence.addressed ? 1 : -1
             out.append(LabeledRow(text: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5,
                                   labeledCategories: sentence.addressed ? 8 : 7))
         }
-        for text in sentences(harmlessActs).map(\.text) + lookAlikes {
+        let selfHarm = Head(category: .selfHarm)!.rawValue
+        for (i, opener) in selfOpeners.enumerated() {
+            for (j, act) in selfHarmActs.enumerated() where (i + j) % 2 == 0 {
+                var labels = [Int8](repeating: 0, count: headSlots)
+                labels[selfHarm] = 1
+                labels[Head(category: .violence)!.rawValue] = -1
+                labels[Head.any.rawValue] = 1
+                out.append(LabeledRow(text: "\(opener) \(act).", labels: labels, source: sourceName, isDev: out.count % 6 == 5,
+                                      labeledCategories: 7))
+            }
+        }
+        for sentence in sentences(harmlessActs) {
+            var labels = benign
+            if sentence.insulted { labels[harassment] = 1; labels[Head.any.rawValue] = 1 }
+            out.append(LabeledRow(text: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5, labeledCategories: 8))
+        }
+        for text in lookAlikes {
             out.append(LabeledRow(text: text, labels: benign, source: sourceName, isDev: out.count % 6 == 5, labeledCategories: 8))
         }
         return out
     }
 
-    /// One in `stride` of the opener × act × target combinations (a spread sample: every opener,
-    /// act and target occurs), with whether the sentence addresses the reader.
-    static func sentences(_ acts: [String], stride: Int = 3) -> [(text: String, addressed: Bool)] {
-        var out: [(String, Bool)] = []
+    /// Every opener × act addressed to the reader, and one in `stride` of the combinations with
+    /// a third party (a spread sample: every opener, act and target occurs), with whether the sentence addresses the reader and opens with an insult.
+    static func sentences(_ acts: [String], stride: Int = 3) -> [(text: String, addressed: Bool, insulted: Bool)] {
+        var out: [(String, Bool, Bool)] = []
         for (i, opener) in openers.enumerated() {
             for (j, act) in acts.enumerated() {
-                for (k, target) in targets.enumerated() where (i + j + k) % stride == 0 {
+                for (k, target) in targets.enumerated() where target.addressed || (i + j + k) % stride == 0 {
                     let lead = opener.replacingOccurrences(of: "{t}", with: target.object)
                     let body = act.replacingOccurrences(of: "{p}", with: target.possessive)
                         .replacingOccurrences(of: "{o}", with: target.object)
-                    out.append(("\(lead) \(body).", target.addressed))
+                    let insulted = target.addressed && (i + j) % 2 == 0
+                    let text = insulted ? insults[(i + j) / 2 % insults.count] + ", " + lowercasingFirst(lead) : lead
+                    out.append(("\(text) \(body).", target.addressed, insulted))
                 }
             }
         }
         return out
+    }
+
+    /// `text` with its first letter lowercased, unless it is the pronoun "I".
+    static func lowercasingFirst(_ text: String) -> String {
+        text.hasPrefix("I ") || text.hasPrefix("I'") ? text : text.prefix(1).lowercased() + text.dropFirst()
     }
 }

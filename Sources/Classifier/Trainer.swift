@@ -69,11 +69,13 @@ public struct TrainOptions: Sendable {
     /// negative); a shared bias lets the weights learn "looks like this source" as evidence. With
     /// an intercept per source to absorb each source's rate, the weights learn what separates
     /// positives from negatives within sources, which is what a new source asks of them.
-    /// Off by default: it raises the LOSO mean (fast tier 0.495 → 0.507, precise 0.558 → 0.566)
-    /// almost wholly by absorbing sources that are all positive for a head (Gab's and RTP's
-    /// violence labels), which are where explicit threats are learned: the README's throat-cutting
-    /// threat falls from 0.88 to 0.39 for violence (docs/precise.md, session 9).
-    public var sourceInterceptDecay: Float?
+    /// On in both shipped models since session 10, together with `ThreatAugmentation`: alone it
+    /// gains mostly by absorbing sources that are all positive for a head (Gab's and RTP's
+    /// violence labels), which were the only teachers of explicit threats (the throat-cutting
+    /// threat fell from 0.88 to 0.39 `violence`, session 9); with the project's threats and
+    /// look-alikes, a source with both classes, threats stay learned. LOSO: precise 0.558 → 0.570,
+    /// fast 0.495 → 0.511 (docs/precise.md, session 10).
+    public var sourceInterceptDecay: Float? = 0.01
     /// Late fusion: the n-gram model trains with source intercepts too (off: only the embedding MLP).
     public var sourceInterceptsInNGrams = true
     /// The intercepts' learning rate as a multiple of the model's. A source's style is spread over

@@ -9,9 +9,11 @@ public enum TrainingDriver {
     }
 
     /// Reads data files and extra-label files (reviewer labels; a row without `source` gets
-    /// `extra:<file name>`).
+    /// `extra:<file name>`), and adds the project-written rows (`IdentityAugmentation`,
+    /// `ThreatAugmentation`, `RefusalAugmentation`) unless told not to.
     public static func loadRows(data: [String], extraLabels: [String] = [], identityAugmentation: Bool = true,
-                                threatAugmentation: Bool = false, log: (String) -> Void = stderr) throws -> [LabeledRow] {
+                                threatAugmentation: Bool = true, refusalAugmentation: Bool = true,
+                                log: (String) -> Void = stderr) throws -> [LabeledRow] {
         var rows: [LabeledRow] = []
         for p in data {
             let r = try DatasetReader.read(path: p)
@@ -26,6 +28,11 @@ public enum TrainingDriver {
         if threatAugmentation {
             let r = ThreatAugmentation.rows()
             log("added \(r.count) project-written threat and look-alike rows (source \(ThreatAugmentation.sourceName))")
+            rows += r
+        }
+        if refusalAugmentation {
+            let r = RefusalAugmentation.rows()
+            log("added \(r.count) project-written refusals and everyday sentences (source \(RefusalAugmentation.sourceName))")
             rows += r
         }
         for p in extraLabels {

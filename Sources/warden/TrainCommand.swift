@@ -41,8 +41,14 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not add the project-written benign sentences mentioning identity groups (added by default).")
     var noIdentityAugmentation = false
 
-    @Flag(help: "Add the project-written threats and benign look-alikes with violent words (source warden_threats).")
-    var threatAugmentation = false
+    @Flag(help: "Do not add the project-written threats and benign look-alikes with violent words (added by default).")
+    var noThreatAugmentation = false
+
+    @Flag(help: "Do not add the project-written refusals and everyday \"I can't\" sentences (added by default).")
+    var noRefusalAugmentation = false
+
+    @Flag(help: "Train without source intercepts (an intercept per source and category during training, dropped after; on by default).")
+    var noSourceIntercepts = false
 
     @Flag(help: "First print the leave-one-source-out table (train on all sources but one, test on it).")
     var loso = false
@@ -73,10 +79,12 @@ struct TrainCommand: ParsableCommand {
         o.threads = threads
         if precise { o = PreciseTraining.options(o) }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
+        if noSourceIntercepts { o.sourceInterceptDecay = nil }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
                                                identityAugmentation: !noIdentityAugmentation,
-                                               threatAugmentation: threatAugmentation)
+                                               threatAugmentation: !noThreatAugmentation,
+                                               refusalAugmentation: !noRefusalAugmentation)
         guard rows.contains(where: { !$0.isDev }) else { throw ValidationError("no rows with split == train in the data files") }
         let features = TrainingDriver.featurize(rows, options: o)
         var sample: SourceSample?

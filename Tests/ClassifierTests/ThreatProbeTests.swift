@@ -28,15 +28,16 @@ struct ThreatProbeTests {
     }
 
     /// The shipped fast tier's figures, as a floor: a retrained model that loses explicit threats
-    /// (as source intercepts and weak negatives did) fails here before it ships.
+    /// (as source intercepts alone and weak negatives did) fails here before it ships.
     @Test func theShippedFastTierFlagsTheThreats() throws {
         let clf = try ContentClassifier.load(contentsOf: BundledModelTests.modelURL)
         let r = ThreatProbe.run(clf)
-        // Session 9: violence 5/12, flagged 11/12, look-alikes flagged 6/12 (the retrain with source
-        // intercepts: violence 2/12, flagged 11/12, look-alikes 1/12). Moving these floors is a
-        // decision about a trade, to be written down with the model card's figures.
-        #expect(r.threatsViolence >= 5, "\(r.summary)")
-        #expect(r.threatsFlagged >= 11, "\(r.summary)")
-        #expect(r.lookAlikesFlagged <= 6, "\(r.summary)")
+        // Session 10 (threat and refusal augmentation + source intercepts): violence 9/12, flagged
+        // 10/12, look-alikes flagged 1/12. Session 9's model: 5/12, 11/12, 6/12; intercepts without the
+        // project's threats: 2/12, 11/12, 1/12. Moving these floors is a decision about a trade,
+        // to be written down with the model card's figures.
+        #expect(r.threatsViolence >= 9, "\(r.summary)")
+        #expect(r.threatsFlagged >= 10, "\(r.summary)")
+        #expect(r.lookAlikesFlagged <= 1, "\(r.summary)")
     }
 }

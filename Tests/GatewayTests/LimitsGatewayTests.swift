@@ -258,9 +258,16 @@ private extension TestResponse {
     @Test func usageAndRemainingBudgetsAreReported() async throws {
         try await withLimits(LimitSet(dailyTokens: 1_000, monthlyTokens: 5_000, maxTokens: 5), adminToken: "adm", { client, f in
             for _ in 0..<3 { _ = try await client.post("/v1/chat/completions", key: f.key, json: chat("m-ok")) }
-            try await Task.sleep(for: .milliseconds(100))   // the usage writer flushes every 20 ms here
-            let report = try await client.executeRequest(uri: "/admin/v1/orgs/\(f.orgID)/limits", method: .get,
+            // The usage writer flushes every 20 ms here; on a loaded machine a flush can come late,
+            // so ask until the third request's usage is in (at most 5 s), never on a fixed sleep.
+            var report = try await client.executeRequest(uri: "/admin/v1/orgs/\(f.orgID)/limits", method: .get,
                                                          headers: [.authorization: "Bearer adm"], body: nil)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while report.json["org"]?["used"]?["month_tokens"]?.int != 30, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                report = try await client.executeRequest(uri: "/admin/v1/orgs/\(f.orgID)/limits", method: .get,
+                                                         headers: [.authorization: "Bearer adm"], body: nil)
+            }
             #expect(report.json["org"]?["used"]?["month_tokens"]?.int == 30)
             #expect(report.json["org"]?["remaining"]?["daily_tokens"]?.int == 970)
             #expect(report.json["apps"]?.array?.first?["remaining"]?["monthly_tokens"]?.int == 4_970)

@@ -13,6 +13,11 @@ from conftest import wait_until
 
 POLICY = "policy: {file: config/policy.example.yaml}\n"
 INSULT = "You are a worthless idiot and everyone hates you."
+# The stream test cuts on the insult's window inside benign text, where the fast tier's score is
+# diluted (0.86 for INSULT there with the session-10 model, against a block_at of 0.85): a stronger
+# insult (0.96 there) keeps the test about the cut, not about the model's margin. The Swift
+# PolicyGatewayTests use the same one.
+STREAM_INSULT = "You are a worthless, pathetic idiot and everyone hates you."
 
 
 @pytest.fixture
@@ -61,7 +66,7 @@ def test_customization_is_validated_with_lines_and_changes_the_outcome(policed, 
 
     stream = client(policed).chat.completions.create(
         model="say", stream=True,
-        messages=user("Once upon a time there was a quiet village by the sea. " + INSULT + " " + "The nets were mended. " * 20))
+        messages=user("Once upon a time there was a quiet village by the sea. " + STREAM_INSULT + " " + "The nets were mended. " * 20))
     chunks = list(stream)
     assert chunks[-1].choices[0].finish_reason == "content_filter"
     relayed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)

@@ -1,0 +1,25 @@
+import Testing
+import WardenCore
+@testable import Classifier
+
+@Suite("Refusal augmentation")
+struct RefusalAugmentationTests {
+    let rows = RefusalAugmentation.rows()
+
+    @Test func everyRowIsANegativeForEveryCategory() {
+        #expect(rows.count >= 50)
+        #expect(Set(rows.map(\.text)).count == rows.count)
+        for r in rows {
+            #expect(r.source == RefusalAugmentation.sourceName && r.labeledCategories == 8)
+            #expect(r.labels.allSatisfy { $0 == 0 }, "\(r.text)")
+        }
+        #expect(rows.contains { $0.isDev } && rows.contains { !$0.isDev })
+    }
+
+    /// `warden eval`'s end-to-end tests script this refusal; it must be scored as new text.
+    @Test func theEvalTestsScriptedRefusalIsNotGenerated() {
+        let scripted = TextNormalizer.normalize("I'm sorry, but I can't help with that.").string
+        #expect(!rows.contains { TextNormalizer.normalize($0.text).string == scripted })
+        #expect(LeaveOneSourceOut.projectSources.contains(RefusalAugmentation.sourceName))
+    }
+}
