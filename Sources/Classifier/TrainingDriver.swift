@@ -20,19 +20,14 @@ public enum TrainingDriver {
             log("read \(r.count) rows from \(p)")
             rows += r
         }
-        if identityAugmentation {
-            let r = IdentityAugmentation.rows()
-            log("added \(r.count) project-written benign identity rows (source \(IdentityAugmentation.sourceName))")
-            rows += r
-        }
-        if threatAugmentation {
-            let r = ThreatAugmentation.rows()
-            log("added \(r.count) project-written threat and look-alike rows (source \(ThreatAugmentation.sourceName))")
-            rows += r
-        }
-        if refusalAugmentation {
-            let r = RefusalAugmentation.rows()
-            log("added \(r.count) project-written refusals and everyday sentences (source \(RefusalAugmentation.sourceName))")
+        let projectRows: [(on: Bool, what: String, source: String, rows: () -> [LabeledRow])] = [
+            (identityAugmentation, "benign identity rows", IdentityAugmentation.sourceName, IdentityAugmentation.rows),
+            (threatAugmentation, "threat, self-harm and look-alike rows", ThreatAugmentation.sourceName, ThreatAugmentation.rows),
+            (refusalAugmentation, "refusals and everyday sentences", RefusalAugmentation.sourceName, RefusalAugmentation.rows),
+        ]
+        for project in projectRows where project.on {
+            let r = project.rows()
+            log("added \(r.count) project-written \(project.what) (source \(project.source))")
             rows += r
         }
         for p in extraLabels {
