@@ -1,25 +1,29 @@
 import WardenCore
 
-/// Explicit threats and benign look-alikes with violent words, written by the project and added to
-/// training as one source with both classes (source `warden_threats`).
+/// Explicit threats, self-harm statements and harmless look-alikes, written by the project and
+/// added to training as one source with both classes (source `warden_threats`).
 ///
 /// The data's `violence` positives are court testimony about past events (GTC) and sources whose
 /// violence rows are all positive (Gab's and RTP's). Threats of future harm, the violence a
 /// screening gateway sees most, are learned only from the all-positive sources, so any method
 /// that discounts a source's base rate (source intercepts, weak negatives) also discounts threats.
-/// These rows teach the violence head threats from a source that also has negatives: the same
-/// violent verbs in code, cooking, sport and idiom.
+/// These rows teach threats from a source that also has negatives, as contrasts:
 ///
-/// Threats are labeled `violence` 1, `harassment` 1 when addressed to the reader (a threat to a
-/// third party leaves harassment unknown), and 0 for `hate`, `hate/threatening` (no group is
-/// named), `sexual` and `self-harm`. Look-alikes are 0 for every category.
+/// - threats (`violence` 1; `harassment` 1 when addressed to the reader, unknown for a third party;
+///   `hate`, `hate/threatening`, `sexual`, `self-harm` 0), half of those addressed to the reader
+///   opened by an insult;
+/// - the same openers with harmless acts ("I'll beat you at chess."), insulted half the time
+///   (then `harassment` 1): an insult is harassment, not violence;
+/// - the same openers with acts against oneself ("I'm going to kill myself."): `self-harm` 1,
+///   `violence` unknown, so the threats do not teach that those openers rule self-harm out;
+/// - hand-written benign texts with violent words (code, cooking, sport, idiom): 0 everywhere.
 ///
 /// The project's threat probe (`ThreatProbe`) is written apart: no probe text is generated here
 /// (a test checks it), though both speak of the same acts, so the probe is a check of threats in
 /// new words, not an independent benchmark.
 ///
 /// ```swift
-/// let rows = ThreatAugmentation.rows()   // ≈ 1,150 rows, split dev for one row in six
+/// let rows = ThreatAugmentation.rows()   // 1,181 rows, split dev for one row in six
 /// ```
 public enum ThreatAugmentation {
     public static let sourceName = "warden_threats"
