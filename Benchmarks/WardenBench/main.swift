@@ -51,10 +51,15 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Source intercepts during training (per source and head, dropped after): their L2 decay.") var sourceIntercepts: Float = TrainOptions().sourceInterceptDecay ?? 0.01
     @Flag(help: "No source intercepts (the design before session 10).") var noSourceIntercepts = false
     @Option(help: "Source intercepts: learning rate as a multiple of the model's.") var sourceInterceptRate: Float = TrainOptions().sourceInterceptRate
-    @Option(help: "Source intercepts: sources without one (comma-separated; default: the project's identity sentences).") var sourceInterceptsExempt: String = TrainOptions().sourceInterceptsExempt.sorted().joined(separator: ",")
+    @Option(help: "Source intercepts: sources without one (comma-separated; default: the project's sources).") var sourceInterceptsExempt: String = TrainOptions().sourceInterceptsExempt.sorted().joined(separator: ",")
     @Option(help: "Source intercepts: heads without them (comma-separated names).") var sourceInterceptsExemptHeads: String = ""
     @Option(help: "Source intercepts for which (source, head) pairs: all, both-classes, with-negatives.") var sourceInterceptPairs: String = TrainOptions().sourceInterceptPairs.rawValue
     @Flag(help: "Source intercepts only in the embedding MLP, not the n-gram model.") var sourceInterceptsMLPOnly = false
+
+    /// The project-written rows the `--no-…-augmentation` flags leave in.
+    var projectRows: Set<ProjectRows> {
+        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation])
+    }
 
     mutating func validate() throws {
         if !(sourceIntercepts >= 0) { throw ValidationError("--source-intercepts: a decay ≥ 0, not \(sourceIntercepts)") }
@@ -122,9 +127,7 @@ struct Train: ParsableCommand {
         let o = design.options
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
-                                                   identityAugmentation: !design.noIdentityAugmentation,
-                                                   threatAugmentation: !design.noThreatAugmentation,
-                                                   refusalAugmentation: !design.noRefusalAugmentation)
+                                                   projectRows: design.projectRows)
         let data = TrainingDriver.featurize(rows, options: o)
         let (clf, report) = TrainingDriver.train(data, options: o)
         print(report)
@@ -146,9 +149,7 @@ struct Loso: ParsableCommand {
         let o = design.options
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: design.data, extraLabels: design.extraLabels,
-                                                   identityAugmentation: !design.noIdentityAugmentation,
-                                                   threatAugmentation: !design.noThreatAugmentation,
-                                                   refusalAugmentation: !design.noRefusalAugmentation)
+                                                   projectRows: design.projectRows)
         let data = TrainingDriver.featurize(rows, options: o)
         if let path = design.embeddings, let table = try EmbeddingTable.load(path: path) {
             TrainingDriver.stderr("embeddings: \(data.attach(table)) of \(rows.count) rows from \(path)")

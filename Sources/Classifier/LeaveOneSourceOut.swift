@@ -48,12 +48,6 @@ func fmt(_ v: Double?) -> String {
 }
 
 public enum LeaveOneSourceOut {
-    /// Sources written by the project (`IdentityAugmentation`, `ThreatAugmentation`,
-    /// `RefusalAugmentation`): trained on, never held out unless named in `only`, so templated
-    /// sentences never enter the mean.
-    public static let projectSources: Set<String> = [IdentityAugmentation.sourceName, ThreatAugmentation.sourceName,
-                                                     RefusalAugmentation.sourceName]
-
     /// The any-category score restricted to the categories a row is labeled for: the max of
     /// `scores` over the learned categories whose label is known (`>= 0`), or over all of them when
     /// the row labels none (a source that flags rows without naming categories, like ToxicChat).
@@ -94,7 +88,8 @@ public enum LeaveOneSourceOut {
         return "{\"role\":\"row\",\"row\":\(r),\"source\":\"\(row.source)\",\"dev\":\(row.isDev),\"labels\":[\(row.labels.map(String.init).joined(separator: ","))],\"text\":\(text)}"
     }
 
-    /// Trains one model per held-out source on the train split of every other source, calibrates
+    /// Trains one model per held-out source on the train split of every other source (the
+    /// project's sources, `ProjectRows`, are trained on but held out only when `only` names them), calibrates
     /// on their dev split, and scores every row of the held-out source. With a `sample`, training and
     /// calibration use only its rows and each held-out source is scored on its label-blind sample
     /// (with embeddings, when the design uses them), so designs with and without the encoder are
@@ -110,7 +105,7 @@ public enum LeaveOneSourceOut {
         let usable = data.rows.indices.map { sample == nil || data.denseDim == 0 || data.hasDense[$0] }
         let inTraining = data.rows.indices.map { !trainOnSample || ((sample?.contains($0) ?? true) && usable[$0]) }
         let inTest = data.rows.indices.map { ((testSample ?? sample)?.sampled.contains($0) ?? true) && usable[$0] }
-        let held = data.sources.enumerated().filter { only?.contains($0.element) ?? !projectSources.contains($0.element) }
+        let held = data.sources.enumerated().filter { only?.contains($0.element) ?? !ProjectRows.sourceNames.contains($0.element) }
         if let rowSink {
             for r in data.rows.indices where inTraining[r] || inTest[r] { rowSink(rowDescription(data, row: r)) }
         }

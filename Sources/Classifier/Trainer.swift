@@ -89,7 +89,7 @@ public struct TrainOptions: Sendable {
     /// Sources trained without an intercept: the project's sentences (benign identity sentences,
     /// threats and look-alikes) exist to push their terms down (or up) in every head, which an
     /// intercept of their own would absorb.
-    public var sourceInterceptsExempt: Set<String> = LeaveOneSourceOut.projectSources
+    public var sourceInterceptsExempt: Set<String> = ProjectRows.sourceNames
 
     public init() {}
 }

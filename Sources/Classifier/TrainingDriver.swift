@@ -9,10 +9,9 @@ public enum TrainingDriver {
     }
 
     /// Reads data files and extra-label files (reviewer labels; a row without `source` gets
-    /// `extra:<file name>`), and adds the project-written rows (`IdentityAugmentation`,
-    /// `ThreatAugmentation`, `RefusalAugmentation`) unless told not to.
-    public static func loadRows(data: [String], extraLabels: [String] = [], identityAugmentation: Bool = true,
-                                threatAugmentation: Bool = true, refusalAugmentation: Bool = true,
+    /// `extra:<file name>`), and adds the project-written rows in `projectRows` (all by default).
+    public static func loadRows(data: [String], extraLabels: [String] = [],
+                                projectRows: Set<ProjectRows> = Set(ProjectRows.allCases),
                                 log: (String) -> Void = stderr) throws -> [LabeledRow] {
         var rows: [LabeledRow] = []
         for p in data {
@@ -20,14 +19,9 @@ public enum TrainingDriver {
             log("read \(r.count) rows from \(p)")
             rows += r
         }
-        let projectRows: [(on: Bool, what: String, source: String, rows: () -> [LabeledRow])] = [
-            (identityAugmentation, "benign identity rows", IdentityAugmentation.sourceName, IdentityAugmentation.rows),
-            (threatAugmentation, "threat, self-harm and look-alike rows", ThreatAugmentation.sourceName, ThreatAugmentation.rows),
-            (refusalAugmentation, "refusals and everyday sentences", RefusalAugmentation.sourceName, RefusalAugmentation.rows),
-        ]
-        for project in projectRows where project.on {
+        for project in ProjectRows.allCases where projectRows.contains(project) {
             let r = project.rows()
-            log("added \(r.count) project-written \(project.what) (source \(project.source))")
+            log("added \(r.count) project-written \(project.summary) (source \(project.sourceName))")
             rows += r
         }
         for p in extraLabels {

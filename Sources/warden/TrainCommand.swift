@@ -71,6 +71,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: rows per source it is trained on (a label-blind sample), plus every rare-category positive.")
     var perSource: Int = PreciseTraining.defaultPerSource
 
+    /// The project-written rows the `--no-…-augmentation` flags leave in.
+    var projectRows: Set<ProjectRows> {
+        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation])
+    }
+
     func run() throws {
         var o = TrainOptions()
         o.seed = seed
@@ -82,9 +87,7 @@ struct TrainCommand: ParsableCommand {
         if noSourceIntercepts { o.sourceInterceptDecay = nil }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
-                                               identityAugmentation: !noIdentityAugmentation,
-                                               threatAugmentation: !noThreatAugmentation,
-                                               refusalAugmentation: !noRefusalAugmentation)
+                                               projectRows: projectRows)
         guard rows.contains(where: { !$0.isDev }) else { throw ValidationError("no rows with split == train in the data files") }
         let features = TrainingDriver.featurize(rows, options: o)
         var sample: SourceSample?

@@ -48,6 +48,21 @@ struct LeaveOneSourceOutTests {
         return out
     }
 
+    /// A project-written source with both classes is trained on but never a fold of its own, so
+    /// its templated rows cannot raise the mean; naming it in `only` still holds it out.
+    @Test func projectSourcesAreTrainedOnButNotHeldOut() throws {
+        let o = smallOptions()
+        let project = rows().filter { $0.source == "violence" }.map {
+            LabeledRow(text: $0.text, labels: $0.labels, source: ThreatAugmentation.sourceName, isDev: $0.isDev)
+        }
+        let data = FeaturizedData(rows: rows() + project, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let result = LeaveOneSourceOut.run(data, options: o)
+        #expect(result.folds.map(\.source).sorted() == ["hate-a", "hate-b", "violence"])
+        let named = LeaveOneSourceOut.run(data, options: o, only: [ThreatAugmentation.sourceName])
+        #expect(named.folds.map(\.source) == [ThreatAugmentation.sourceName])
+        #expect(named.folds[0].anyAUPRC != nil)
+    }
+
     @Test func tableReportsThePlainAndTheAnnotatedAnyCategoryAUPRC() throws {
         let o = smallOptions()
         let data = FeaturizedData(rows: rows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)

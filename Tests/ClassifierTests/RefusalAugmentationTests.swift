@@ -20,6 +20,17 @@ struct RefusalAugmentationTests {
     @Test func theEvalTestsScriptedRefusalIsNotGenerated() {
         let scripted = TextNormalizer.normalize("I'm sorry, but I can't help with that.").string
         #expect(!rows.contains { TextNormalizer.normalize($0.text).string == scripted })
-        #expect(LeaveOneSourceOut.projectSources.contains(RefusalAugmentation.sourceName))
+        #expect(ProjectRows.sourceNames.contains(RefusalAugmentation.sourceName))
+    }
+
+    /// The `--no-…-augmentation` flags leave kinds out; `loadRows` adds exactly the kinds asked for.
+    @Test func loadRowsAddsTheProjectRowsAskedFor() throws {
+        #expect(ProjectRows.all(leavingOut: [:]) == Set(ProjectRows.allCases))
+        #expect(ProjectRows.all(leavingOut: [.threats: true, .identity: false]) == [.identity, .refusals])
+        let rows = try TrainingDriver.loadRows(data: [], projectRows: [.refusals], log: { _ in })
+        #expect(rows.count == RefusalAugmentation.rows().count)
+        #expect(Set(rows.map(\.source)) == [RefusalAugmentation.sourceName])
+        let all = try TrainingDriver.loadRows(data: [], log: { _ in })
+        #expect(Set(all.map(\.source)) == ProjectRows.sourceNames)
     }
 }

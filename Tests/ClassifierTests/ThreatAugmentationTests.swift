@@ -86,8 +86,8 @@ struct ThreatAugmentationTests {
     }
 
     @Test func projectSourcesAreNeverHeldOutByDefault() {
-        #expect(LeaveOneSourceOut.projectSources.contains(ThreatAugmentation.sourceName))
-        #expect(LeaveOneSourceOut.projectSources.contains(IdentityAugmentation.sourceName))
-        #expect(TrainOptions().sourceInterceptsExempt == LeaveOneSourceOut.projectSources)
+        #expect(ProjectRows.sourceNames.contains(ThreatAugmentation.sourceName))
+        #expect(ProjectRows.sourceNames.contains(IdentityAugmentation.sourceName))
+        #expect(TrainOptions().sourceInterceptsExempt == ProjectRows.sourceNames)
     }
 }

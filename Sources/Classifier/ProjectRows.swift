@@ -1,0 +1,51 @@
+import WardenCore
+
+/// The training rows written by the project, one source each. Training adds them by default;
+/// the leave-one-source-out table never holds them out (templated sentences must not enter its
+/// mean) and source intercepts leave them without one (they exist to move every head).
+///
+/// ```swift
+/// let rows = try TrainingDriver.loadRows(data: files, projectRows: [.identity, .refusals])
+/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals"]
+/// ```
+public enum ProjectRows: String, CaseIterable, Sendable {
+    /// Benign sentences mentioning identity groups (`IdentityAugmentation`).
+    case identity
+    /// Threats, self-harm statements and harmless look-alikes (`ThreatAugmentation`).
+    case threats
+    /// Refusals and mundane "I can't …" sentences (`RefusalAugmentation`).
+    case refusals
+
+    public var sourceName: String {
+        switch self {
+        case .identity: IdentityAugmentation.sourceName
+        case .threats: ThreatAugmentation.sourceName
+        case .refusals: RefusalAugmentation.sourceName
+        }
+    }
+
+    /// What the rows are, for the training log.
+    var summary: String {
+        switch self {
+        case .identity: "benign identity rows"
+        case .threats: "threat, self-harm and look-alike rows"
+        case .refusals: "refusals and everyday sentences"
+        }
+    }
+
+    public func rows() -> [LabeledRow] {
+        switch self {
+        case .identity: IdentityAugmentation.rows()
+        case .threats: ThreatAugmentation.rows()
+        case .refusals: RefusalAugmentation.rows()
+        }
+    }
+
+    /// Every kind but those `leaveOut` marks true (the `--no-…-augmentation` flags).
+    public static func all(leavingOut leaveOut: [ProjectRows: Bool]) -> Set<ProjectRows> {
+        Set(allCases.filter { leaveOut[$0] != true })
+    }
+
+    /// Every project source's name.
+    public static let sourceNames: Set<String> = Set(allCases.map(\.sourceName))
+}
