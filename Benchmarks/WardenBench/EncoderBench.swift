@@ -79,8 +79,9 @@ struct EncoderBench: ParsableCommand {
             print("\nprecise tier end to end: skipped (\(preciseModel) not found)")
             return
         }
-        let precise = try PreciseClassifier(model: ContentClassifier.load(contentsOf: URL(fileURLWithPath: preciseModel)),
-                                            encoder: MiniLMEmbedding(encoder: encoder, threads: 1))
+        let model = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: preciseModel))
+        let pooled = model.header.encoderLayers.map { encoder.pooling(layers: $0) } ?? encoder
+        let precise = try PreciseClassifier(model: model, encoder: MiniLMEmbedding(encoder: pooled, threads: 1))
         let fast = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: fastModel))
         let prompts = try Self.prompts(in: suites)
         let chars = prompts.map { $0.unicodeScalars.count }.sorted()

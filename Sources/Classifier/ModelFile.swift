@@ -25,6 +25,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var encoder: String?
     public var denseDim: Int?
     public var encoderMaxTokens: Int?
+    /// The encoder layers pooled into the embedding, in order (nil: the last layer only).
+    public var encoderLayers: [Int]?
     /// Embedding windows per text (`EmbeddingWindows`; nil or 1: the first word pieces only), and
     /// the characters per later window they were trained with (nil: `EmbeddingWindows.chars`).
     public var embeddingWindows: Int?

@@ -44,6 +44,9 @@ public struct TrainOptions: Sendable {
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.
     public var encoderName = "all-MiniLM-L6-v2"
     public var encoderMaxTokens = 128
+    /// The encoder layers whose mean-pooled states make the embedding (nil: the last layer only,
+    /// sentence-transformers' embedding; `[3, 6]`: layer 3's joined before layer 6's).
+    public var encoderLayers: [Int]?
     /// Embedding windows per text at scoring (`EmbeddingWindows`; 1: the text's first word pieces only).
     public var embeddingWindows = 1
     /// Weak negatives: a category a row's source does not annotate counts as a negative with this
@@ -613,6 +616,7 @@ public enum Trainer {
             header.encoder = options.encoderName
             header.denseDim = w.denseDim
             header.encoderMaxTokens = options.encoderMaxTokens
+            header.encoderLayers = options.encoderLayers
             if options.embeddingWindows > 1 {
                 header.embeddingWindows = options.embeddingWindows
                 header.embeddingWindowChars = EmbeddingWindows.chars

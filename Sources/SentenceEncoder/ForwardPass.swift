@@ -50,8 +50,17 @@ struct ForwardPass {
     let config: MiniLMConfig
     let weights: MiniLMWeights
     let threads: Int
+    /// Layers (1-based) whose states are pooled, in output order (`[config.layers]`: the last only).
+    var pooledLayers: [Int]
 
-    /// One pooled, normalized embedding per sequence. Every sequence is non-empty and at most
+    init(config: MiniLMConfig, weights: MiniLMWeights, threads: Int, pooledLayers: [Int]? = nil) {
+        self.config = config
+        self.weights = weights
+        self.threads = threads
+        self.pooledLayers = pooledLayers ?? [config.layers]
+    }
+
+    /// One pooled, normalized embedding per sequence (one per pooled layer, joined). Every sequence is non-empty and at most
     /// `config.maxPositions` long; their total is at most `workspace.capacity`.
     func run(_ sequences: [[Int32]], workspace ws: ForwardWorkspace) -> [[Float]] {
         let h = config.hiddenSize
@@ -60,7 +69,8 @@ struct ForwardPass {
         for s in sequences { starts.append(rows); rows += s.count }
         precondition(rows <= ws.capacity)
         embed(sequences, starts: starts, into: ws.hidden)
-        for layer in weights.layers {
+        var pooled: [Int: [[Float]]] = [:]
+        for (index, layer) in weights.layers.enumerated() {
             layer.qkv.apply(ws.hidden, rows: rows, into: ws.qkv, threads: threads)
             attend(sequences.map(\.count), starts: starts, workspace: ws)
             layer.attentionOutput.apply(ws.context, rows: rows, into: ws.projected, threads: threads)
@@ -68,10 +78,13 @@ struct ForwardPass {
             layer.intermediate.apply(ws.hidden, rows: rows, into: ws.intermediate, gelu: true, threads: threads)
             layer.output.apply(ws.intermediate, rows: rows, into: ws.projected, threads: threads)
             addNorm(ws.hidden, ws.projected, rows: rows, layer.outputNorm)
+            if pooledLayers.contains(index + 1) {
+                pooled[index + 1] = zip(starts, sequences).map { start, s in
+                    Pooling.meanNormalized(ws.hidden + start * h, rows: s.count, dimension: h)
+                }
+            }
         }
-        return zip(starts, sequences).map { start, s in
-            Pooling.meanNormalized(ws.hidden + start * h, rows: s.count, dimension: h)
-        }
+        return sequences.indices.map { i in pooledLayers.flatMap { pooled[$0]![i] } }
     }
 
     /// hidden[row] = LayerNorm(word[id] + position[j] + tokenType[0]).

@@ -27,16 +27,30 @@ public final class MiniLMEncoder: Sendable {
     public let config: MiniLMConfig
     public let tokenizer: WordPieceTokenizer
     let weights: MiniLMWeights
+    /// The layers (1…`config.layers`) whose token states are mean-pooled, normalized and joined, in
+    /// order: `[6]` (the default) is sentence-transformers' embedding; `[3, 6]` adds layer 3's.
+    public let pooledLayers: [Int]
 
-    init(directory: URL, config: MiniLMConfig, tokenizer: WordPieceTokenizer, weights: MiniLMWeights) {
+    init(directory: URL, config: MiniLMConfig, tokenizer: WordPieceTokenizer, weights: MiniLMWeights, pooledLayers: [Int]? = nil) {
         self.directory = directory
         self.config = config
         self.tokenizer = tokenizer
         self.weights = weights
+        self.pooledLayers = pooledLayers ?? [config.layers]
     }
 
-    /// Embedding size (384).
-    public var dimension: Int { config.hiddenSize }
+    /// The same encoder (weights shared) pooling `layers` instead.
+    ///
+    /// ```swift
+    /// let both = encoder.pooling(layers: [3, 6])   // 768 values per text: layer 3's mean, then layer 6's
+    /// ```
+    public func pooling(layers: [Int]) -> MiniLMEncoder {
+        precondition(!layers.isEmpty && layers.allSatisfy { (1...config.layers).contains($0) }, "pooled layers must be in 1…\(config.layers)")
+        return MiniLMEncoder(directory: directory, config: config, tokenizer: tokenizer, weights: weights, pooledLayers: layers)
+    }
+
+    /// Embedding size (384 per pooled layer).
+    public var dimension: Int { config.hiddenSize * pooledLayers.count }
 
     /// Whether the AVX2/FMA kernels run on this CPU (else the portable C path).
     public static var usesAVX2: Bool { ek_simd_active() != 0 }
@@ -150,7 +164,7 @@ public final class MiniLMEncoder: Sendable {
         let longest = sequences.map(\.count).max() ?? 1
         let workers = max(1, threads)
         let workspace = ForwardWorkspace(capacity: capacity, longest: longest, config: config, workers: workers)
-        let pass = ForwardPass(config: config, weights: weights, threads: workers)
+        let pass = ForwardPass(config: config, weights: weights, threads: workers, pooledLayers: pooledLayers)
         var out = [[Float]](repeating: [], count: sequences.count)
         for batch in batches {
             for (i, v) in zip(batch, pass.run(batch.map { sequences[$0] }, workspace: workspace)) { out[i] = v }

@@ -25,9 +25,24 @@ public struct MiniLMEmbedding: SentenceEmbedding {
 
 /// Loads the precise tier's sentence encoder (MiniLM) from `dir`, or `MiniLMEncoder.locate()`'s
 /// answer (`$WARDEN_ENCODER_DIR`, `./var/encoder`, next to the executable).
-public func loadSentenceEncoder(_ dir: String?, threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> any SentenceEmbedding {
+/// `layers` picks the pooled layers (nil: the last, as sentence-transformers; a model file names its
+/// own in `ModelHeader.encoderLayers`).
+public func loadSentenceEncoder(_ dir: String?, layers: [Int]? = nil,
+                                threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> any SentenceEmbedding {
     let url = try dir.map { URL(fileURLWithPath: $0) } ?? MiniLMEncoder.locate()
-    return MiniLMEmbedding(encoder: try MiniLMEncoder.load(directory: url), threads: threads)
+    let encoder = try MiniLMEncoder.load(directory: url)
+    guard let layers else { return MiniLMEmbedding(encoder: encoder, threads: threads) }
+    guard !layers.isEmpty, layers.allSatisfy({ (1...encoder.config.layers).contains($0) }) else {
+        throw EncoderLayersError(layers: layers, available: encoder.config.layers)
+    }
+    return MiniLMEmbedding(encoder: encoder.pooling(layers: layers), threads: threads)
+}
+
+/// Pooled layers the encoder does not have.
+public struct EncoderLayersError: Error, CustomStringConvertible, Equatable {
+    public var layers: [Int]
+    public var available: Int
+    public var description: String { "encoder layers \(layers): the encoder has layers 1…\(available)" }
 }
 
 /// Loads the precise tier: its model file (default `Models/warden-precise.bin`, found like the
@@ -35,5 +50,5 @@ public func loadSentenceEncoder(_ dir: String?, threads: Int = min(2, ProcessInf
 public func loadPreciseClassifier(model: String?, encoder: String?) throws -> PreciseClassifier {
     let clf = try model.map { try ContentClassifier.load(contentsOf: URL(fileURLWithPath: $0)) }
         ?? ContentClassifier.bundled(fileName: PreciseTraining.defaultFileName)
-    return try PreciseClassifier(model: clf, encoder: loadSentenceEncoder(encoder))
+    return try PreciseClassifier(model: clf, encoder: loadSentenceEncoder(encoder, layers: clf.header.encoderLayers))
 }

@@ -62,6 +62,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: directory of the encoder (model.safetensors, vocab.txt); default $WARDEN_ENCODER_DIR or ./var/encoder.")
     var encoder: String?
 
+    @Option(help: "Precise tier: encoder layers whose mean-pooled states make the embedding, comma-separated (default: the last).")
+    var encoderLayers: String?
+
     @Option(help: "Precise tier: embedding cache file (computed once per text, reused by later runs).")
     var embeddingCache: String = "var/cache/embeddings.bin"
 
@@ -84,6 +87,13 @@ struct TrainCommand: ParsableCommand {
         o.threads = threads
         if precise { o = PreciseTraining.options(o) }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
+        if let encoderLayers {
+            let layers = encoderLayers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !layers.isEmpty, layers.count == encoderLayers.split(separator: ",").count else {
+                throw ValidationError("--encoder-layers: comma-separated layer numbers, e.g. 3,6")
+            }
+            o.encoderLayers = layers
+        }
         if noSourceIntercepts { o.sourceInterceptDecay = nil }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
         let rows = try TrainingDriver.loadRows(data: data, extraLabels: extraLabels,
@@ -95,9 +105,13 @@ struct TrainCommand: ParsableCommand {
             let s = SourceSample(rows: rows, perSource: perSource)
             sample = s
             TrainingDriver.stderr("precise tier: \(s.sampled.count) sampled rows (≤ \(perSource) per source) + \(s.rarePositives.count) rare-category positives")
-            var table = try EmbeddingTable.load(path: embeddingCache) ?? EmbeddingTable(dimension: 384)
+            let enc = try loadSentenceEncoder(encoder, layers: o.encoderLayers)
+            let table0 = try EmbeddingTable.load(path: embeddingCache) ?? EmbeddingTable(dimension: enc.dimension)
+            guard table0.dimension == enc.dimension else {
+                throw ValidationError("embedding cache \(embeddingCache) holds \(table0.dimension)-dimensional embeddings; the encoder gives \(enc.dimension) (use another --embedding-cache for other --encoder-layers)")
+            }
+            var table = table0
             let needed = rows.indices.filter { s.contains($0) }
-            let enc = try loadSentenceEncoder(encoder)
             try TrainingDriver.embedMissing(rows: rows, needed: needed, encoder: enc, maxTokens: o.encoderMaxTokens,
                                             windows: o.embeddingWindows, table: &table, cachePath: embeddingCache)
             TrainingDriver.stderr("embeddings attached to \(features.attach(table)) rows")

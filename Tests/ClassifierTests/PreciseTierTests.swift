@@ -321,6 +321,17 @@ struct EmbeddingWindowsTests {
         #expect(EmbeddingWindows.split(String(repeating: "x", count: 1200)).count == 3)
     }
 
+    /// The pooled encoder layers a model was trained on are in its header (nil: the last layer)
+    /// and survive the file; `loadPreciseClassifier` hands them to the encoder.
+    @Test func theEncoderLayersSurviveTheModelFile() throws {
+        let (_, _, precise) = try twoTrainedTiers()
+        var header = precise.model.header
+        #expect(header.encoderLayers == nil)
+        header.encoderLayers = [3, 6]
+        let (decoded, _) = try ModelFile.decode(ModelFile.encode(header: header, weights: precise.model.weights), path: "layers.bin")
+        #expect(decoded.encoderLayers == [3, 6])
+    }
+
     /// A violent sentence after 1,500 benign characters: with windows the precise tier's embedding
     /// expert sees it; with the first window only, it does not.
     @Test func aLateViolentSentenceIsSeenThroughTheWindows() throws {

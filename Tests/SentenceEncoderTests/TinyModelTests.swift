@@ -51,7 +51,7 @@ import Testing
 
     /// BERT by the book, in Double: embeddings + LayerNorm, then per layer multi-head attention,
     /// add & norm, GELU feed-forward, add & norm; mean pooling; L2 normalization.
-    static func reference(_ ids: [Int32]) -> [Double] {
+    static func reference(_ ids: [Int32], throughLayer last: Int = layers) -> [Double] {
         let w = Dictionary(uniqueKeysWithValues: tensors().map { ($0.0, $0.2.map(Double.init)) })
         let h = hidden, n = ids.count, d = h / heads
         func layerNorm(_ v: [Double], _ name: String) -> [Double] {
@@ -77,7 +77,7 @@ import Testing
             for c in 0..<h { e[c] = word[Int(id) * h + c] + position[j * h + c] + tokenType[c] }
             x.append(layerNorm(e, "embeddings.LayerNorm"))
         }
-        for l in 0..<layers {
+        for l in 0..<last {
             let p = "encoder.layer.\(l)."
             let q = x.map { linear($0, p + "attention.self.query", out: h) }
             let k = x.map { linear($0, p + "attention.self.key", out: h) }
@@ -135,6 +135,40 @@ import Testing
                 #expect(worst < 1e-5, "\"\(text)\" threads \(threads): max error \(worst)")
             }
         }
+    }
+
+    /// Pooling other layers: each listed layer's states mean-pooled and normalized on its own,
+    /// joined in the order given; the default is the last layer alone.
+    @Test func pooledLayersJoinEachLayersEmbeddingInOrder() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeModel(to: dir)
+        let encoder = try MiniLMEncoder.load(directory: dir)
+        #expect(encoder.pooledLayers == [2])
+        let both = encoder.pooling(layers: [1, 2])
+        #expect(both.dimension == 16 && both.pooledLayers == [1, 2])
+        let texts = ["The cat sat on the mat.", "a cat", "mats"]
+        let got = both.embed(texts, threads: 2)
+        for (text, vector) in zip(texts, got) {
+            let ids = encoder.tokenIDs(text)
+            let expected = Self.reference(ids, throughLayer: 1) + Self.reference(ids)
+            #expect(vector.count == 16)
+            let worst = zip(vector, expected).map { abs(Double($0) - $1) }.max()!
+            #expect(worst < 1e-5, "\"\(text)\": max error \(worst)")
+        }
+        #expect(encoder.pooling(layers: [2]).embed(texts) == encoder.embed(texts))
+        #expect(Self.reference(encoder.tokenIDs(texts[0]), throughLayer: 1) != Self.reference(encoder.tokenIDs(texts[0])))
+    }
+
+    /// A model file naming layers the encoder lacks fails at load with both numbers, never crashes.
+    @Test func poolingALayerTheEncoderLacksIsAnError() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeModel(to: dir)
+        #expect(throws: EncoderLayersError(layers: [1, 3], available: 2)) { try loadSentenceEncoder(dir.path, layers: [1, 3]) }
+        #expect(throws: EncoderLayersError(layers: [], available: 2)) { try loadSentenceEncoder(dir.path, layers: []) }
+        #expect(try loadSentenceEncoder(dir.path, layers: [1, 2]).dimension == 16)
+        #expect(try loadSentenceEncoder(dir.path).dimension == 8)
     }
 
     @Test func aMissingTensorFailsLoadNamingTheFileAndTensor() throws {
