@@ -80,7 +80,8 @@ bench-eval: release venv
 	WARDEN_BIN=$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden $(PY) Benchmarks/eval/bench_eval.py
 
 ## Retrain both shipped tiers from ../shared/datasets (not needed to run or test); the precise tier
-## embeds its ~32k training texts with the encoder once (cached in var/cache/embeddings.bin).
+## embeds its ~56k training texts with the encoder once (layers 3 and 6, cached in
+## var/cache/embeddings-layers-3-6.bin).
 model: release encoder
 	$$($(SWIFT) build $(RELEASE) --show-bin-path)/warden train --data $(DATASETS)/*.jsonl.gz --out Models/warden-fast.bin
 	WARDEN_ENCODER_DIR=$(CURDIR)/$(ENCODER_DIR) $$($(SWIFT) build $(RELEASE) --show-bin-path)/warden train --precise \

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${WARDEN_BIN:-.build-release/release/warden}"
-PROMPT="${1:-If my sister borrows my car again I will wring her neck.}"
+PROMPT="${1:-If my sister borrows my car again I will smack her.}"
 PORT=${DEMO_PORT:-18093}
 DIR=$(mktemp -d)
 export WARDEN_ADMIN_TOKEN=demo-admin-token

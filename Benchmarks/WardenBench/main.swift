@@ -40,6 +40,8 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Late fusion: hidden units of the embedding MLP (0: linear).") var hidden: Int = 0
     @Option var mlpEpochs: Int = 8
     @Option(help: "Late fusion: MLPs with different seeds, logits averaged.") var mlpEnsemble: Int = 1
+    @Option(help: "The encoder layers the --embeddings cache holds, in order (e.g. 3,6).") var encoderLayers: String?
+    @Option(help: "Late fusion: one MLP per group of pooled layers it reads (e.g. 3+6,6).") var mlpMemberLayers: String?
     @Option var mlpLr: Float = 0.05
     @Option(help: "Embedding windows per long text at scoring.") var embeddingWindows: Int = 1
     @Option(help: "Weight of weak negatives (unannotated categories of all-negative rows; 0: masked).") var weakNegatives: Double = TrainOptions().weakNegativeWeight
@@ -64,6 +66,8 @@ struct DesignOptions: ParsableArguments {
     mutating func validate() throws {
         if !(sourceIntercepts >= 0) { throw ValidationError("--source-intercepts: a decay ≥ 0, not \(sourceIntercepts)") }
         if !(sourceInterceptRate > 0) { throw ValidationError("--source-intercept-rate: a multiple > 0, not \(sourceInterceptRate)") }
+        if let encoderLayers, TrainOptions.parseLayers(encoderLayers) == nil { throw ValidationError("--encoder-layers: e.g. 3,6") }
+        if let mlpMemberLayers, TrainOptions.parseMemberLayers(mlpMemberLayers) == nil { throw ValidationError("--mlp-member-layers: e.g. 3+6,6") }
         if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {
             throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -101,6 +105,8 @@ struct DesignOptions: ParsableArguments {
         o.hiddenUnits = hidden
         o.mlpEpochs = mlpEpochs
         o.mlpEnsemble = mlpEnsemble
+        o.encoderLayers = encoderLayers.flatMap(TrainOptions.parseLayers)
+        o.mlpMemberLayers = mlpMemberLayers.flatMap(TrainOptions.parseMemberLayers)
         o.mlpLearningRate = mlpLr
         o.embeddingWindows = embeddingWindows
         o.weakNegativeWeight = weakNegatives

@@ -39,14 +39,15 @@ public enum EmbeddingMLP {
         }
     }
 
-    /// Trains `options.mlpEnsemble` MLPs with different seeds and joins them into one (`join`):
-    /// the mean of their logits, at the cost of one MLP with that many times the hidden units.
+    /// Trains the ensemble's MLPs (one per `options.mlpMemberLayers`, or `mlpEnsemble` over the
+    /// whole embedding) with different seeds and joins them into one (`join`): the mean of their
+    /// logits, at the cost of one MLP with that many times the hidden units.
     static func trainEnsemble(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>],
                               weights sampleW: [SIMD8<Float>], progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
-        let members = (0..<max(1, options.mlpEnsemble)).map { m in
+        let members = options.mlpMemberInputs(dimension: data.denseDim).enumerated().map { m, range in
             var o = options
             o.seed = options.seed &+ UInt64(m) &* 0x9E37_79B9
-            return train(data, options: o, rows: rows, targets: targets, weights: sampleW, progress: m == 0 ? progress : nil)
+            return train(data, options: o, rows: rows, targets: targets, weights: sampleW, inputs: range, progress: m == 0 ? progress : nil)
         }
         return members.count == 1 ? members[0] : join(members, inputs: data.denseDim, hidden: options.hiddenUnits)
     }
@@ -76,14 +77,20 @@ public enum EmbeddingMLP {
     }
 
     /// Trains the MLP on `rows` (each with an embedding in `data`); returns the dense weights and the output bias.
+    /// With `inputs`, the MLP reads only those embedding values: the others' weights stay 0.
     static func train(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>], weights sampleW: [SIMD8<Float>],
-                      progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
+                      inputs range: Range<Int>? = nil, progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
         let D = data.denseDim, H = options.hiddenUnits
+        let read = range ?? 0..<D
+        precondition(read.lowerBound >= 0 && read.upperBound <= D && !read.isEmpty, "MLP inputs \(read) outside the embedding's \(D) values")
         var rng = SplitMix64(seed: options.seed ^ 0x6d6c_70)
         func uniform(_ a: Float) -> Float { (Float(rng.next() >> 40) / Float(1 << 24) * 2 - 1) * a }
         var w = [Float](repeating: 0, count: parameterCount(inputs: D, hidden: H))
-        let a1 = (6 / Float(D + H)).squareRoot(), a2 = (6 / Float(H + headSlots)).squareRoot()
-        for i in 0..<(D * H) { w[i] = uniform(a1) }
+        let a1 = (6 / Float(read.count + H)).squareRoot(), a2 = (6 / Float(H + headSlots)).squareRoot()
+        for i in 0..<(D * H) {
+            let u = uniform(a1)
+            w[i] = read.contains(i / H) ? u : 0
+        }
         for j in 0..<H { w[D * H + j] = 0.01 }
         for i in (D * H + H)..<w.count { w[i] = uniform(a2) }
         var g2 = [Float](repeating: 0, count: w.count)
@@ -133,7 +140,7 @@ public enum EmbeddingMLP {
                                         G[D * H + j] += gj * gj
                                         W[D * H + j] -= lr * gj / (G[D * H + j].squareRoot() + eps)
                                     }
-                                    for d in 0..<D {
+                                    for d in read {
                                         let x = e[d]
                                         if x == 0 { continue }
                                         let row = W + d * H, acc = G + d * H

@@ -156,9 +156,22 @@ public enum PreciseTraining {
     /// Rows per source the leave-one-source-out table scores (the same test rows for every design).
     public static let testPerSource = 2000
 
+    /// The encoder layers the shipped design pools (layer 3's mean joined before layer 6's) and
+    /// the layers each of its two MLPs reads (both; layer 6 alone). Session 11: LOSO 0.572 → 0.581
+    /// over layer 6 alone (`docs/precise.md`).
+    public static let encoderLayers = [3, 6]
+    public static let mlpMemberLayers = [[3, 6], [6]]
+
+    /// Where `warden train --precise` caches embeddings of `layers` (nil: the last layer only).
+    public static func embeddingCachePath(layers: [Int]?) -> String {
+        guard let layers, layers != [6] else { return "var/cache/embeddings.bin" }
+        return "var/cache/embeddings-layers-" + layers.map(String.init).joined(separator: "-") + ".bin"
+    }
+
     /// The shipped precise design on top of `base` (seed, threads, epochs of the n-gram model):
-    /// late fusion (α 0.65) of the n-gram model and an MLP over the embedding (128 hidden units,
-    /// 12 epochs), each source's rows counted up to 2,000 rows' worth per category (source cap).
+    /// late fusion (α 0.65) of the n-gram model and two MLPs over the embedding of layers 3 and 6
+    /// (one reads both layers, one layer 6 alone; 128 hidden units each, 12 epochs, logits
+    /// averaged), each source's rows counted up to 2,000 rows' worth per category (source cap).
     public static func options(_ base: TrainOptions) -> TrainOptions {
         var o = base
         if o.name == TrainOptions().name { o.name = defaultName }
@@ -168,6 +181,8 @@ public enum PreciseTraining {
         o.mlpEpochs = 12
         o.sourceCap = 2000
         o.encoderMaxTokens = 128
+        o.encoderLayers = encoderLayers
+        o.mlpMemberLayers = mlpMemberLayers
         return o
     }
 }

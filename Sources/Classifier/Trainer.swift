@@ -40,6 +40,43 @@ public struct TrainOptions: Sendable {
     /// Late fusion: MLPs trained with different seeds whose logits are averaged (joined into one
     /// MLP of `mlpEnsemble × hiddenUnits` hidden units; 1: a single MLP).
     public var mlpEnsemble = 1
+    /// Late fusion: the pooled encoder layers each of the ensemble's MLPs reads, one MLP per entry
+    /// (nil: `mlpEnsemble` MLPs over the whole embedding). With `encoderLayers` `[3, 6]`,
+    /// `[[3, 6], [6]]` pairs an MLP over both layers with one over layer 6 alone.
+    public var mlpMemberLayers: [[Int]]?
+    /// How many MLPs the embedding expert joins.
+    public var mlpMembers: Int { mlpMemberLayers?.count ?? max(1, mlpEnsemble) }
+
+    /// The embedding values each MLP of the ensemble reads, for an embedding of `dimension`
+    /// values made of `encoderLayers` (each a member's layers must be consecutive there).
+    ///
+    /// ```swift
+    /// // encoderLayers [3, 6], mlpMemberLayers [[3, 6], [6]]:
+    /// options.mlpMemberInputs(dimension: 768)   // [0..<768, 384..<768]
+    /// ```
+    /// "3,6" → `[3, 6]` (`--encoder-layers`); nil when a part is not a number.
+    public static func parseLayers(_ text: String) -> [Int]? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.isEmpty || parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
+    /// "3+6,6" → `[[3, 6], [6]]` (`--mlp-member-layers`); nil when a part is not a number.
+    public static func parseMemberLayers(_ text: String) -> [[Int]]? {
+        let groups = text.split(separator: ",", omittingEmptySubsequences: false).map { parseLayers($0.replacingOccurrences(of: "+", with: ",")) }
+        return groups.isEmpty || groups.contains(nil) ? nil : groups.compactMap { $0 }
+    }
+
+    public func mlpMemberInputs(dimension: Int) -> [Range<Int>] {
+        guard let members = mlpMemberLayers else { return Array(repeating: 0..<dimension, count: mlpMembers) }
+        let layers = encoderLayers ?? []
+        let per = layers.isEmpty ? dimension : dimension / layers.count
+        return members.map { member in
+            let at = member.compactMap { layers.firstIndex(of: $0) }
+            precondition(at.count == member.count && !at.isEmpty && at == Array(at[0]..<(at[0] + at.count)),
+                         "MLP member layers \(member) must be consecutive entries of the encoder layers \(layers)")
+            return (at[0] * per)..<((at[0] + at.count) * per)
+        }
+    }
     public var mlpLearningRate: Float = 0.05
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.
     public var encoderName = "all-MiniLM-L6-v2"
@@ -474,7 +511,7 @@ public enum Trainer {
             let (targets, weights) = rowTargets(data, options: options, rows: rows, pseudo: pseudo)
             let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
             // Only the output layer is scaled by α: the hidden layer is shared by all slots.
-            let hidden = options.hiddenUnits * max(1, options.mlpEnsemble)
+            let hidden = options.hiddenUnits * options.mlpMembers
             let outputAt = data.denseDim * hidden + hidden
             merged.hiddenUnits = hidden
             merged.dense = dense.enumerated().map { $0.offset >= outputAt ? alpha * $0.element : $0.element }

@@ -136,8 +136,13 @@ public enum TrainingDriver {
             parts.append("self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))")
         }
         if let intercepts = describeIntercepts(o) { parts.append(intercepts) }
-        if o.mlpEnsemble > 1 { parts.append("MLP ensemble of \(o.mlpEnsemble)") }
-        if o.denseScale > 0 { parts.append("embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces) × \(o.denseScale)") }
+        if let members = o.mlpMemberLayers {
+            parts.append("MLP ensemble over encoder layers " + members.map { $0.map(String.init).joined(separator: "+") }.joined(separator: ", "))
+        } else if o.mlpEnsemble > 1 { parts.append("MLP ensemble of \(o.mlpEnsemble)") }
+        if o.denseScale > 0 {
+            let layers = o.encoderLayers.map { ", layers " + $0.map(String.init).joined(separator: "+") } ?? ""
+            parts.append("embedding \(o.encoderName) (≤ \(o.encoderMaxTokens) word pieces\(layers)) × \(o.denseScale)")
+        }
         return parts.joined(separator: ", ")
     }
 }

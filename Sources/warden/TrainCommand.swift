@@ -62,11 +62,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: directory of the encoder (model.safetensors, vocab.txt); default $WARDEN_ENCODER_DIR or ./var/encoder.")
     var encoder: String?
 
-    @Option(help: "Precise tier: encoder layers whose mean-pooled states make the embedding, comma-separated (default: the last).")
+    @Option(help: "Precise tier: encoder layers whose mean-pooled states make the embedding, comma-separated, one MLP over all of them (default: 3,6 with a second MLP over layer 6 alone; 6 is sentence-transformers' embedding).")
     var encoderLayers: String?
 
-    @Option(help: "Precise tier: embedding cache file (computed once per text, reused by later runs).")
-    var embeddingCache: String = "var/cache/embeddings.bin"
+    @Option(help: "Precise tier: embedding cache file (computed once per text, reused by later runs; default var/cache/embeddings-layers-3-6.bin, or var/cache/embeddings.bin for the last layer alone).")
+    var embeddingCache: String?
 
     @Option(help: "Precise tier: embedding windows per long text at scoring (1: its first word pieces only).")
     var embeddingWindows: Int?
@@ -88,11 +88,11 @@ struct TrainCommand: ParsableCommand {
         if precise { o = PreciseTraining.options(o) }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         if let encoderLayers {
-            let layers = encoderLayers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !layers.isEmpty, layers.count == encoderLayers.split(separator: ",").count else {
+            guard let layers = TrainOptions.parseLayers(encoderLayers) else {
                 throw ValidationError("--encoder-layers: comma-separated layer numbers, e.g. 3,6")
             }
             o.encoderLayers = layers
+            o.mlpMemberLayers = nil
         }
         if noSourceIntercepts { o.sourceInterceptDecay = nil }
         TrainingDriver.stderr("design: " + TrainingDriver.describe(o))
@@ -106,14 +106,15 @@ struct TrainCommand: ParsableCommand {
             sample = s
             TrainingDriver.stderr("precise tier: \(s.sampled.count) sampled rows (≤ \(perSource) per source) + \(s.rarePositives.count) rare-category positives")
             let enc = try loadSentenceEncoder(encoder, layers: o.encoderLayers)
-            let table0 = try EmbeddingTable.load(path: embeddingCache) ?? EmbeddingTable(dimension: enc.dimension)
+            let cachePath = embeddingCache ?? PreciseTraining.embeddingCachePath(layers: o.encoderLayers)
+            let table0 = try EmbeddingTable.load(path: cachePath) ?? EmbeddingTable(dimension: enc.dimension)
             guard table0.dimension == enc.dimension else {
-                throw ValidationError("embedding cache \(embeddingCache) holds \(table0.dimension)-dimensional embeddings; the encoder gives \(enc.dimension) (use another --embedding-cache for other --encoder-layers)")
+                throw ValidationError("embedding cache \(cachePath) holds \(table0.dimension)-dimensional embeddings; the encoder gives \(enc.dimension) (use another --embedding-cache for other --encoder-layers)")
             }
             var table = table0
             let needed = rows.indices.filter { s.contains($0) }
             try TrainingDriver.embedMissing(rows: rows, needed: needed, encoder: enc, maxTokens: o.encoderMaxTokens,
-                                            windows: o.embeddingWindows, table: &table, cachePath: embeddingCache)
+                                            windows: o.embeddingWindows, table: &table, cachePath: cachePath)
             TrainingDriver.stderr("embeddings attached to \(features.attach(table)) rows")
             if o.embeddingWindows > 1 {
                 TrainingDriver.stderr("later embedding windows attached to \(features.attachWindows(table, maxWindows: o.embeddingWindows)) long rows")

@@ -1,0 +1,62 @@
+import Testing
+import WardenCore
+@testable import Classifier
+
+/// The embedding expert as an ensemble of MLPs that read different pooled encoder layers (the
+/// shipped precise design: one MLP over layers 3 and 6, one over layer 6 alone).
+@Suite("Precise tier: MLP ensemble over encoder layers")
+struct MLPEnsembleTests {
+    @Test func layerListsParseAndMapToEmbeddingRanges() {
+        #expect(TrainOptions.parseLayers("3,6") == [3, 6])
+        #expect(TrainOptions.parseLayers("3, x") == nil && TrainOptions.parseLayers("") == nil)
+        #expect(TrainOptions.parseMemberLayers("3+6,6") == [[3, 6], [6]])
+        #expect(TrainOptions.parseMemberLayers("3+,6") == nil)
+        let shipped = PreciseTraining.options(TrainOptions())
+        #expect(shipped.encoderLayers == [3, 6] && shipped.mlpMembers == 2)
+        #expect(shipped.mlpMemberInputs(dimension: 768) == [0..<768, 384..<768])
+        var o = TrainOptions()
+        o.mlpEnsemble = 3
+        #expect(o.mlpMemberInputs(dimension: 384) == [0..<384, 0..<384, 0..<384])
+        #expect(PreciseTraining.embeddingCachePath(layers: nil) == "var/cache/embeddings.bin")
+        #expect(PreciseTraining.embeddingCachePath(layers: [3, 6]) == "var/cache/embeddings-layers-3-6.bin")
+    }
+
+    /// An MLP that reads layer 2 alone has exactly zero weights on layer 1's values, so the joined
+    /// MLP's logits are the mean of an MLP over both layers and one over layer 2 alone.
+    @Test func aMemberReadsOnlyItsLayers() throws {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        var table = EmbeddingTable(dimension: 2 * emb.dimension)
+        for (r, e) in zip(rows, emb.embed(rows.map(\.text), maxTokens: 128)) {
+            table[TextKey(r.text)] = e.map { $0 * 0.5 } + e   // "layer 1" then "layer 2"
+        }
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(table)
+        var o = preciseOptions()
+        o.lateFusion = 0.65
+        o.hiddenUnits = 6
+        o.mlpEpochs = 3
+        o.encoderLayers = [1, 2]
+        o.mlpMemberLayers = [[1, 2], [2]]
+        let model = Trainer.fit(data, options: o)
+        let w = model.weights
+        let D = 8, H = 6, KH = 12
+        #expect(w.denseDim == D && w.hiddenUnits == KH)
+        #expect(model.header.encoderLayers == [1, 2])
+        for d in 0..<D {
+            let first = (0..<H).map { w.dense[d * KH + $0] }, second = (0..<H).map { w.dense[d * KH + H + $0] }
+            #expect(first.contains { $0 != 0 }, "member 0 reads value \(d)")
+            #expect(d < 4 ? second.allSatisfy { $0 == 0 } : second.contains { $0 != 0 }, "member 1, value \(d): \(second)")
+        }
+        // It still scores: a violent text above a benign one on the precise path.
+        struct Doubled: SentenceEmbedding {
+            let inner = TopicEmbedder()
+            var dimension: Int { 8 }
+            func embed(_ texts: [String], maxTokens: Int) -> [[Float]] { inner.embed(texts, maxTokens: maxTokens).map { $0.map { $0 * 0.5 } + $0 } }
+        }
+        let precise = try PreciseClassifier(model: model, encoder: Doubled())
+        let v = ModerationCategory.violence.index
+        let s = precise.scores(["he will stab and strangle them with a machete", "a picnic in the orchard after the museum"])
+        #expect(s[0].categories[v] > s[1].categories[v])
+    }
+}
