@@ -47,13 +47,6 @@ public struct TrainOptions: Sendable {
     /// How many MLPs the embedding expert joins.
     public var mlpMembers: Int { mlpMemberLayers?.count ?? max(1, mlpEnsemble) }
 
-    /// The embedding values each MLP of the ensemble reads, for an embedding of `dimension`
-    /// values made of `encoderLayers` (each a member's layers must be consecutive there).
-    ///
-    /// ```swift
-    /// // encoderLayers [3, 6], mlpMemberLayers [[3, 6], [6]]:
-    /// options.mlpMemberInputs(dimension: 768)   // [0..<768, 384..<768]
-    /// ```
     /// "3,6" → `[3, 6]` (`--encoder-layers`); nil when a part is not a number.
     public static func parseLayers(_ text: String) -> [Int]? {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -66,6 +59,13 @@ public struct TrainOptions: Sendable {
         return groups.isEmpty || groups.contains(nil) ? nil : groups.compactMap { $0 }
     }
 
+    /// The embedding values each MLP of the ensemble reads, for an embedding of `dimension`
+    /// values made of `encoderLayers` (each a member's layers must be consecutive there).
+    ///
+    /// ```swift
+    /// // encoderLayers [3, 6], mlpMemberLayers [[3, 6], [6]]:
+    /// options.mlpMemberInputs(dimension: 768)   // [0..<768, 384..<768]
+    /// ```
     public func mlpMemberInputs(dimension: Int) -> [Range<Int>] {
         guard let members = mlpMemberLayers else { return Array(repeating: 0..<dimension, count: mlpMembers) }
         let layers = encoderLayers ?? []

@@ -49,6 +49,15 @@ public final class MiniLMEncoder: Sendable {
         return MiniLMEncoder(directory: directory, config: config, tokenizer: tokenizer, weights: weights, pooledLayers: layers)
     }
 
+    /// `pooling(layers:)` for layers read from a file: an `EncoderLayersError` instead of a trap
+    /// when the encoder lacks one.
+    public func validPooling(layers: [Int]) throws -> MiniLMEncoder {
+        guard !layers.isEmpty, layers.allSatisfy({ (1...config.layers).contains($0) }) else {
+            throw EncoderLayersError(layers: layers, available: config.layers)
+        }
+        return pooling(layers: layers)
+    }
+
     /// Embedding size (384 per pooled layer).
     public var dimension: Int { config.hiddenSize * pooledLayers.count }
 

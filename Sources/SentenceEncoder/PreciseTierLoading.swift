@@ -31,11 +31,7 @@ public func loadSentenceEncoder(_ dir: String?, layers: [Int]? = nil,
                                 threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> any SentenceEmbedding {
     let url = try dir.map { URL(fileURLWithPath: $0) } ?? MiniLMEncoder.locate()
     let encoder = try MiniLMEncoder.load(directory: url)
-    guard let layers else { return MiniLMEmbedding(encoder: encoder, threads: threads) }
-    guard !layers.isEmpty, layers.allSatisfy({ (1...encoder.config.layers).contains($0) }) else {
-        throw EncoderLayersError(layers: layers, available: encoder.config.layers)
-    }
-    return MiniLMEmbedding(encoder: encoder.pooling(layers: layers), threads: threads)
+    return MiniLMEmbedding(encoder: try layers.map(encoder.validPooling) ?? encoder, threads: threads)
 }
 
 /// Pooled layers the encoder does not have.

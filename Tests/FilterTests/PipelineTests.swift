@@ -206,7 +206,9 @@ func constructedCorpus(_ dir: TempDir) -> [String] {
         let t = try FilterRun(options: o, processor: DocumentProcessor(scorer: KeywordScorer(), policy: o.policy)).run()
         #expect(t.input.documents == 2 && t.removed.documents == 1)
         #expect(t.problemCounts == ["oversized": 1] && t.problems.first?.line == 2)
-        #expect(residentMB() - rss0 < 60)   // the 100 MB line was never held
+        // The 100 MiB line was never held (holding it would add at least 100 MiB). The bound leaves
+        // room for the suites that run beside this one in the same process (session 11 saw > 60).
+        #expect(residentMB() - rss0 < 90)
     }
 }
 
