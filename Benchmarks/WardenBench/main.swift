@@ -68,6 +68,7 @@ struct DesignOptions: ParsableArguments {
         if !(sourceInterceptRate > 0) { throw ValidationError("--source-intercept-rate: a multiple > 0, not \(sourceInterceptRate)") }
         if let encoderLayers, TrainOptions.parseLayers(encoderLayers) == nil { throw ValidationError("--encoder-layers: e.g. 3,6") }
         if let mlpMemberLayers, TrainOptions.parseMemberLayers(mlpMemberLayers) == nil { throw ValidationError("--mlp-member-layers: e.g. 3+6,6") }
+        if let problem = options.mlpMemberLayersProblem { throw ValidationError("--mlp-member-layers: \(problem)") }
         if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {
             throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -68,14 +68,27 @@ public struct TrainOptions: Sendable {
     /// ```
     public func mlpMemberInputs(dimension: Int) -> [Range<Int>] {
         guard let members = mlpMemberLayers else { return Array(repeating: 0..<dimension, count: mlpMembers) }
+        precondition(mlpMemberLayersProblem == nil, mlpMemberLayersProblem ?? "")
         let layers = encoderLayers ?? []
         let per = layers.isEmpty ? dimension : dimension / layers.count
         return members.map { member in
-            let at = member.compactMap { layers.firstIndex(of: $0) }
-            precondition(at.count == member.count && !at.isEmpty && at == Array(at[0]..<(at[0] + at.count)),
-                         "MLP member layers \(member) must be consecutive entries of the encoder layers \(layers)")
-            return (at[0] * per)..<((at[0] + at.count) * per)
+            let first = layers.firstIndex(of: member[0])!
+            return (first * per)..<((first + member.count) * per)
         }
+    }
+
+    /// Why `mlpMemberLayers` cannot be read from `encoderLayers` (nil: it can): each member must
+    /// name consecutive entries of the encoder layers.
+    public var mlpMemberLayersProblem: String? {
+        guard let members = mlpMemberLayers else { return nil }
+        let layers = encoderLayers ?? []
+        for member in members {
+            let at = member.compactMap { layers.firstIndex(of: $0) }
+            if at.count != member.count || at.isEmpty || at != Array(at[0]..<(at[0] + at.count)) {
+                return "MLP member layers \(member) must be consecutive entries of the encoder layers \(layers)"
+            }
+        }
+        return nil
     }
     public var mlpLearningRate: Float = 0.05
     /// The encoder the dense weights were trained on, and the word pieces it reads per text.

@@ -69,7 +69,9 @@ struct ForwardPass {
         for s in sequences { starts.append(rows); rows += s.count }
         precondition(rows <= ws.capacity)
         embed(sequences, starts: starts, into: ws.hidden)
-        var pooled: [Int: [[Float]]] = [:]
+        // Pooled layers ascend (`MiniLMEncoder.canPool`), so each text's vector grows in order; with
+        // one pooled layer (the default) it is the pooled array itself, no copy.
+        var out = [[Float]](repeating: [], count: sequences.count)
         for (index, layer) in weights.layers.enumerated() {
             layer.qkv.apply(ws.hidden, rows: rows, into: ws.qkv, threads: threads)
             attend(sequences.map(\.count), starts: starts, workspace: ws)
@@ -78,13 +80,13 @@ struct ForwardPass {
             layer.intermediate.apply(ws.hidden, rows: rows, into: ws.intermediate, gelu: true, threads: threads)
             layer.output.apply(ws.intermediate, rows: rows, into: ws.projected, threads: threads)
             addNorm(ws.hidden, ws.projected, rows: rows, layer.outputNorm)
-            if pooledLayers.contains(index + 1) {
-                pooled[index + 1] = zip(starts, sequences).map { start, s in
-                    Pooling.meanNormalized(ws.hidden + start * h, rows: s.count, dimension: h)
-                }
+            guard pooledLayers.contains(index + 1) else { continue }
+            for (i, (start, s)) in zip(starts, sequences).enumerated() {
+                let v = Pooling.meanNormalized(ws.hidden + start * h, rows: s.count, dimension: h)
+                if out[i].isEmpty { out[i] = v } else { out[i] += v }
             }
         }
-        return sequences.indices.map { i in pooledLayers.flatMap { pooled[$0]![i] } }
+        return out
     }
 
     /// hidden[row] = LayerNorm(word[id] + position[j] + tokenType[0]).

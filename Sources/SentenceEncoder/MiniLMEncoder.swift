@@ -45,17 +45,20 @@ public final class MiniLMEncoder: Sendable {
     /// let both = encoder.pooling(layers: [3, 6])   // 768 values per text: layer 3's mean, then layer 6's
     /// ```
     public func pooling(layers: [Int]) -> MiniLMEncoder {
-        precondition(!layers.isEmpty && layers.allSatisfy { (1...config.layers).contains($0) }, "pooled layers must be in 1…\(config.layers)")
+        precondition(canPool(layers), "pooled layers must ascend within 1…\(config.layers), not \(layers)")
         return MiniLMEncoder(directory: directory, config: config, tokenizer: tokenizer, weights: weights, pooledLayers: layers)
     }
 
     /// `pooling(layers:)` for layers read from a file: an `EncoderLayersError` instead of a trap
     /// when the encoder lacks one.
     public func validPooling(layers: [Int]) throws -> MiniLMEncoder {
-        guard !layers.isEmpty, layers.allSatisfy({ (1...config.layers).contains($0) }) else {
-            throw EncoderLayersError(layers: layers, available: config.layers)
-        }
+        guard canPool(layers) else { throw EncoderLayersError(layers: layers, available: config.layers) }
         return pooling(layers: layers)
+    }
+
+    /// Whether `layers` can be pooled: not empty, strictly ascending, each in 1…`config.layers`.
+    public func canPool(_ layers: [Int]) -> Bool {
+        !layers.isEmpty && layers.allSatisfy { (1...config.layers).contains($0) } && zip(layers, layers.dropFirst()).allSatisfy { $0 < $1 }
     }
 
     /// Embedding size (384 per pooled layer).

@@ -38,7 +38,7 @@ public func loadSentenceEncoder(_ dir: String?, layers: [Int]? = nil,
 public struct EncoderLayersError: Error, CustomStringConvertible, Equatable {
     public var layers: [Int]
     public var available: Int
-    public var description: String { "encoder layers \(layers): the encoder has layers 1…\(available)" }
+    public var description: String { "encoder layers \(layers): the encoder has layers 1…\(available), to be listed in ascending order" }
 }
 
 /// Loads the precise tier: its model file (default `Models/warden-precise.bin`, found like the

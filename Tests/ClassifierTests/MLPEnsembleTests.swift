@@ -17,6 +17,13 @@ struct MLPEnsembleTests {
         var o = TrainOptions()
         o.mlpEnsemble = 3
         #expect(o.mlpMemberInputs(dimension: 384) == [0..<384, 0..<384, 0..<384])
+        #expect(shipped.mlpMemberLayersProblem == nil)
+        var skipping = shipped
+        skipping.encoderLayers = [2, 3, 6]
+        skipping.mlpMemberLayers = [[2, 6]]   // not consecutive: an error, not a silent range
+        #expect(skipping.mlpMemberLayersProblem != nil)
+        skipping.mlpMemberLayers = [[4]]
+        #expect(skipping.mlpMemberLayersProblem != nil)
         #expect(PreciseTraining.embeddingCachePath(layers: nil) == "var/cache/embeddings.bin")
         #expect(PreciseTraining.embeddingCachePath(layers: [3, 6]) == "var/cache/embeddings-layers-3-6.bin")
     }

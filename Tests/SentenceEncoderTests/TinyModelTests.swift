@@ -167,6 +167,7 @@ import Testing
         try Self.writeModel(to: dir)
         #expect(throws: EncoderLayersError(layers: [1, 3], available: 2)) { try loadSentenceEncoder(dir.path, layers: [1, 3]) }
         #expect(throws: EncoderLayersError(layers: [], available: 2)) { try loadSentenceEncoder(dir.path, layers: []) }
+        #expect(throws: EncoderLayersError(layers: [2, 1], available: 2)) { try loadSentenceEncoder(dir.path, layers: [2, 1]) }
         #expect(try loadSentenceEncoder(dir.path, layers: [1, 2]).dimension == 16)
         #expect(try loadSentenceEncoder(dir.path).dimension == 8)
     }
