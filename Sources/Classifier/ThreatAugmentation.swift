@@ -18,8 +18,8 @@ import WardenCore
 ///   `violence` unknown, so the threats do not teach that those openers rule self-harm out;
 /// - hand-written benign texts with violent words (code, cooking, sport, idiom): 0 everywhere.
 ///
-/// The project's threat probe (`ThreatProbe`) is written apart: no probe text is generated here
-/// (a test checks it), though both speak of the same acts, so the probe is a check of threats in
+/// The project's threat probe (`CategoryProbe.threats`) is written apart: no probe text is generated
+/// here (`CategoryProbeTests` checks it), though both speak of the same acts, so the probe is a check of threats in
 /// new words, not an independent benchmark.
 ///
 /// ```swift

@@ -11,7 +11,8 @@ import WardenCore
 /// cat lines.txt | warden classify             # one JSON object per input line
 /// warden classify --jsonl rows.jsonl          # {"input": "..."} rows in, results out, streaming
 /// warden classify --audit                     # bias audit on benign identity sentences
-/// warden classify --threat-probe              # explicit threats vs look-alikes (check before shipping a model)
+/// warden classify --probe all                 # every category probe: positives vs look-alikes (check before shipping a model)
+/// warden classify --probe threats              # one probe: explicit threats vs violent-word look-alikes
 /// warden classify --tier precise "some text"   # the precise tier (MiniLM + n-grams; `make encoder`)
 /// warden classify --tier auto --jsonl rows.jsonl   # precise tier for texts the fast tier is unsure of
 /// ```
@@ -30,7 +31,10 @@ struct ClassifyCommand: ParsableCommand {
     @Flag(help: "Run the bias audit (benign sentences mentioning identity groups) and print its report.")
     var audit = false
 
-    @Flag(help: "Score the project's explicit threats and violent-word look-alikes (ThreatProbe) and print the report.")
+    @Option(help: "Score the project's category probes (CategoryProbe: texts that must score a category beside look-alikes that must not be flagged) and print their reports: all, or names separated by commas (\(CategoryProbe.all.map(\.name).joined(separator: ", "))).")
+    var probe: String?
+
+    @Flag(help: "The threats probe alone (same as --probe threats).")
     var threatProbe = false
 
     @Option(help: "Model file (default: $WARDEN_MODEL, ./Models/warden-fast.bin, or next to the executable).")
@@ -48,7 +52,21 @@ struct ClassifyCommand: ParsableCommand {
     /// Lines the precise tier embeds as one batch (output order and streaming are kept).
     static let batchSize = 64
 
+    /// The probes `--probe` or `--threat-probe` name (nil: neither was given).
+    func selectedProbes() throws -> [CategoryProbe]? {
+        if threatProbe { return [.threats] }
+        guard let probe else { return nil }
+        if probe == "all" { return CategoryProbe.all }
+        return try probe.split(separator: ",").map { name in
+            guard let p = CategoryProbe.named(String(name)) else {
+                throw ValidationError("--probe: no probe named '\(name)' (all, or \(CategoryProbe.all.map(\.name).joined(separator: ", ")))")
+            }
+            return p
+        }
+    }
+
     func run() throws {
+        let probes = try selectedProbes()
         let clf: ContentClassifier
         let scorer: TieredClassifier
         do {
@@ -70,10 +88,13 @@ struct ClassifyCommand: ParsableCommand {
             print(report.markdown)
             return
         }
-        if threatProbe {
-            let report = ThreatProbe.run(scorer)
-            print("Threat probe of \(scorer.modelName) (tier \(tier)): \(report.threats) threats, \(report.lookAlikes) look-alikes\n")
-            print(report.markdown)
+        if let probes {
+            let reports = probes.map { $0.run(scorer) }
+            for r in reports {
+                print("Probe \(r.probe) of \(scorer.modelName) (tier \(tier)): \(r.positives) texts that must score \(r.category.rawValue), \(r.lookAlikes) look-alikes\n")
+                print(r.markdown)
+            }
+            if reports.count > 1 { print(reports.map(\.summary).joined(separator: "\n")) }
             return
         }
         // The fast tier scores line by line; with the precise tier, lines go in batches of

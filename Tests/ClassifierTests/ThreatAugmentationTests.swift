@@ -49,14 +49,6 @@ struct ThreatAugmentationTests {
         #expect(!rows.contains { $0.text.lowercased().contains("worthless") || $0.text.lowercased().contains("idiot") })
     }
 
-    /// The probe must measure threats in new words: none of its texts is generated here.
-    @Test func sharesNoTextWithTheThreatProbe() {
-        let generated = Set(rows.map { TextNormalizer.normalize($0.text).string })
-        for t in ThreatProbe.threats + ThreatProbe.lookAlikes {
-            #expect(!generated.contains(TextNormalizer.normalize(t).string), "\(t)")
-        }
-    }
-
     @Test func everyOpenerActAndTargetOccursAndNoTextRepeats() {
         let threats = rows.filter { $0.labels[violence] == 1 }.map(\.text)
         #expect(Set(rows.map(\.text)).count == rows.count)

@@ -78,3 +78,49 @@ def test_classify_cli_tiers():
     missing = subprocess.run([str(warden_bin()), "classify", "--tier", "precise", "--encoder", "/nonexistent/enc", "x"],
                              cwd=REPO, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 66 and "/nonexistent/enc" in missing.stderr and missing.stdout == ""
+
+
+# The shipped precise tier's probe figures (session 12; `warden classify --probe all`): probe →
+# (positives reaching the category, positives flagged, look-alikes flagged at most). A retrained
+# model that loses any of them fails here; moving a floor is a decision written in the model card.
+PRECISE_PROBE_FLOORS = {
+    "threats": (12, 12, 2),
+    "self-harm": (8, 8, 1),
+    "harassment": (8, 8, 1),
+    "hate": (8, 8, 0),
+    "sexual": (8, 8, 1),
+}
+
+
+def probe_summaries(stdout):
+    """{probe: (in category, positives, flagged, look-alikes flagged, look-alikes)} from the summary lines."""
+    import re
+    pattern = re.compile(r"^(\S+): \S+ ≥ threshold (\d+)/(\d+), flagged (\d+)/\d+, mean \S+ [0-9.]+; look-alikes: flagged (\d+)/(\d+)$")
+    out = {}
+    for line in stdout.splitlines():
+        m = pattern.match(line)
+        if m:
+            out[m.group(1)] = tuple(int(g) for g in m.groups()[1:])
+    return out
+
+
+def test_the_precise_tier_passes_the_category_probes():
+    out = subprocess.run([str(warden_bin()), "classify", "--tier", "precise", "--encoder", str(ENCODER), "--probe", "all"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    got = probe_summaries(out.stdout)
+    assert set(got) == set(PRECISE_PROBE_FLOORS), out.stdout[-2000:]
+    for name, (in_category, flagged, look_alikes) in PRECISE_PROBE_FLOORS.items():
+        hits, positives, flagged_hits, look_alike_hits, look_alike_count = got[name]
+        assert positives >= 8 and look_alike_count >= 8
+        assert hits >= in_category and flagged_hits >= flagged and look_alike_hits <= look_alikes, (name, got[name])
+    # Each probe prints its table: every text with its score and the categories it was flagged for.
+    assert "| look-alike | Beat the eggs and sugar until the mixture is pale. |" in out.stdout
+
+
+def test_probe_selection_and_unknown_names():
+    out = subprocess.run([str(warden_bin()), "classify", "--probe", "threats,hate"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert list(probe_summaries(out.stdout)) == ["threats", "hate"]
+    bad = subprocess.run([str(warden_bin()), "classify", "--probe", "threats,nope"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "no probe named 'nope'" in bad.stderr and bad.stdout == ""
