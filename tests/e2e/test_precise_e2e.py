@@ -124,3 +124,35 @@ def test_probe_selection_and_unknown_names():
     assert list(probe_summaries(out.stdout)) == ["threats", "hate"]
     bad = subprocess.run([str(warden_bin()), "classify", "--probe", "threats,nope"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "no probe named 'nope'" in bad.stderr and bad.stdout == ""
+
+
+def write_embedding_cache(path, dimension, count=0):
+    """An embedding cache file (`EmbeddingTable`: magic, UInt32 dimension, UInt32 count, records)."""
+    import struct
+    path.write_bytes(b"WEMB0001" + struct.pack("<II", dimension, count))
+
+
+def test_train_refuses_an_embedding_cache_of_another_dimension_and_leaves_it_alone(tmp_path):
+    data = tmp_path / "tiny.jsonl"
+    data.write_text("".join(json.dumps({
+        "text": f"you are a horrible person, number {i}" if i % 2 == 0 else f"the weather is lovely today, number {i}",
+        "labels": {"harassment": int(i % 2 == 0), "violence": 0}, "source": "tiny",
+        "split": "dev" if i % 6 == 5 else "train"}) + "\n" for i in range(30)))
+    cache = tmp_path / "layer6.bin"
+    write_embedding_cache(cache, 384)   # one layer's embeddings; the default design pools layers 3 and 6
+    before = cache.read_bytes()
+    out = subprocess.run([str(warden_bin()), "train", "--precise", "--encoder", str(ENCODER), "--data", str(data),
+                          "--embedding-cache", str(cache), "--out", str(tmp_path / "m.bin")],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert f"embedding cache {cache} holds 384-dimensional embeddings; the encoder gives 768" in out.stderr
+    assert "--embedding-cache" in out.stderr.split("768", 1)[1]
+    assert cache.read_bytes() == before and not (tmp_path / "m.bin").exists()
+    # A truncated cache is refused with its path, never read as empty.
+    broken = tmp_path / "broken.bin"
+    write_embedding_cache(broken, 768, count=5)
+    bad = subprocess.run([str(warden_bin()), "train", "--precise", "--encoder", str(ENCODER), "--data", str(data),
+                          "--embedding-cache", str(broken), "--out", str(tmp_path / "m.bin")],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and str(broken) in bad.stderr, bad.stderr[-1000:]
+    assert not (tmp_path / "m.bin").exists()
