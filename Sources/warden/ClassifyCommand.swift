@@ -57,10 +57,11 @@ struct ClassifyCommand: ParsableCommand {
         if threatProbe { return [.threats] }
         guard let probe else { return nil }
         if probe == "all" { return CategoryProbe.all }
-        return try probe.split(separator: ",").map { name in
-            guard let p = CategoryProbe.named(String(name)) else {
-                throw ValidationError("--probe: no probe named '\(name)' (all, or \(CategoryProbe.all.map(\.name).joined(separator: ", ")))")
-            }
+        let known = "all, or \(CategoryProbe.all.map(\.name).joined(separator: ", "))"
+        let names = probe.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty else { throw ValidationError("--probe: name the probes (\(known))") }
+        return try names.map { name in
+            guard let p = CategoryProbe.named(name) else { throw ValidationError("--probe: no probe named '\(name)' (\(known))") }
             return p
         }
     }

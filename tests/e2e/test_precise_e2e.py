@@ -119,11 +119,13 @@ def test_the_precise_tier_passes_the_category_probes():
 
 
 def test_probe_selection_and_unknown_names():
-    out = subprocess.run([str(warden_bin()), "classify", "--probe", "threats,hate"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    out = subprocess.run([str(warden_bin()), "classify", "--probe", "threats, hate"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert list(probe_summaries(out.stdout)) == ["threats", "hate"]
     bad = subprocess.run([str(warden_bin()), "classify", "--probe", "threats,nope"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "no probe named 'nope'" in bad.stderr and bad.stdout == ""
+    empty = subprocess.run([str(warden_bin()), "classify", "--probe", ","], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert empty.returncode != 0 and "--probe: name the probes" in empty.stderr and empty.stdout == ""
 
 
 def write_embedding_cache(path, dimension, count=0):
