@@ -80,7 +80,7 @@ struct EncoderBench: ParsableCommand {
             return
         }
         let model = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: preciseModel))
-        let pooled = try model.header.encoderLayers.map(encoder.validPooling) ?? encoder
+        let pooled = try encoder.validPooling(layers: model.header.encoderLayers)
         let precise = try PreciseClassifier(model: model, encoder: MiniLMEmbedding(encoder: pooled, threads: 1))
         let fast = try ContentClassifier.load(contentsOf: URL(fileURLWithPath: fastModel))
         let prompts = try Self.prompts(in: suites)

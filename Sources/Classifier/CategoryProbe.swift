@@ -33,7 +33,7 @@ public struct CategoryProbe: Sendable {
         return Report(probe: name, category: category, rows: labeled.map { text, positive in
             let r = classifier.moderate(text)
             return Row(text: text, positive: positive, score: r.categoryScores[category] ?? 0,
-                       categoryFlagged: r.categories[category] == true, flaggedCategories: ModerationCategory.allCases.filter { r.categories[$0] == true })
+                       flaggedCategories: ModerationCategory.allCases.filter { r.categories[$0] == true })
         })
     }
 
@@ -43,7 +43,6 @@ public struct CategoryProbe: Sendable {
         public var positive: Bool
         /// The probe category's score, and the categories that reached their thresholds.
         public var score: Double
-        public var categoryFlagged: Bool
         public var flaggedCategories: [ModerationCategory]
         public var flagged: Bool { !flaggedCategories.isEmpty }
     }
@@ -57,7 +56,7 @@ public struct CategoryProbe: Sendable {
         var positiveRows: [Row] { rows.filter(\.positive) }
         public var positives: Int { positiveRows.count }
         /// Positives whose category reaches its threshold, and positives flagged for any category.
-        public var positivesInCategory: Int { positiveRows.filter(\.categoryFlagged).count }
+        public var positivesInCategory: Int { positiveRows.filter { $0.flaggedCategories.contains(category) }.count }
         public var positivesFlagged: Int { positiveRows.filter(\.flagged).count }
         public var meanPositiveScore: Double { positiveRows.map(\.score).reduce(0, +) / Double(max(1, positives)) }
         public var lookAlikes: Int { rows.count - positives }

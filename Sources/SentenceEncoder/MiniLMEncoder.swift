@@ -49,9 +49,10 @@ public final class MiniLMEncoder: Sendable {
         return MiniLMEncoder(directory: directory, config: config, tokenizer: tokenizer, weights: weights, pooledLayers: layers)
     }
 
-    /// `pooling(layers:)` for layers read from a file: an `EncoderLayersError` instead of a trap
-    /// when the encoder lacks one.
-    public func validPooling(layers: [Int]) throws -> MiniLMEncoder {
+    /// `pooling(layers:)` for layers read from a file (`ModelHeader.encoderLayers`; nil: this
+    /// encoder as it is): an `EncoderLayersError` instead of a trap when the encoder lacks one.
+    public func validPooling(layers: [Int]?) throws -> MiniLMEncoder {
+        guard let layers else { return self }
         guard canPool(layers) else { throw EncoderLayersError(layers: layers, available: config.layers) }
         return pooling(layers: layers)
     }

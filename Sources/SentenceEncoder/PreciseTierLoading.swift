@@ -31,7 +31,7 @@ public func loadSentenceEncoder(_ dir: String?, layers: [Int]? = nil,
                                 threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> any SentenceEmbedding {
     let url = try dir.map { URL(fileURLWithPath: $0) } ?? MiniLMEncoder.locate()
     let encoder = try MiniLMEncoder.load(directory: url)
-    return MiniLMEmbedding(encoder: try layers.map(encoder.validPooling) ?? encoder, threads: threads)
+    return MiniLMEmbedding(encoder: try encoder.validPooling(layers: layers), threads: threads)
 }
 
 /// Pooled layers the encoder does not have.

@@ -54,7 +54,10 @@ struct ClassifyCommand: ParsableCommand {
 
     /// The probes `--probe` or `--threat-probe` name (nil: neither was given).
     func selectedProbes() throws -> [CategoryProbe]? {
-        if threatProbe { return [.threats] }
+        if threatProbe {
+            guard probe == nil else { throw ValidationError("--threat-probe is --probe threats: give one of them") }
+            return [.threats]
+        }
         guard let probe else { return nil }
         if probe == "all" { return CategoryProbe.all }
         let known = "all, or \(CategoryProbe.all.map(\.name).joined(separator: ", "))"

@@ -107,11 +107,10 @@ struct TrainCommand: ParsableCommand {
             TrainingDriver.stderr("precise tier: \(s.sampled.count) sampled rows (≤ \(perSource) per source) + \(s.rarePositives.count) rare-category positives")
             let enc = try loadSentenceEncoder(encoder, layers: o.encoderLayers)
             let cachePath = embeddingCache ?? PreciseTraining.embeddingCachePath(layers: o.encoderLayers)
-            let table0 = try EmbeddingTable.load(path: cachePath) ?? EmbeddingTable(dimension: enc.dimension)
-            guard table0.dimension == enc.dimension else {
-                throw ValidationError("embedding cache \(cachePath) holds \(table0.dimension)-dimensional embeddings; the encoder gives \(enc.dimension) (use another --embedding-cache for other --encoder-layers)")
+            var table = try EmbeddingTable.load(path: cachePath) ?? EmbeddingTable(dimension: enc.dimension)
+            guard table.dimension == enc.dimension else {
+                throw ValidationError("embedding cache \(cachePath) holds \(table.dimension)-dimensional embeddings; the encoder gives \(enc.dimension) (use another --embedding-cache for other --encoder-layers)")
             }
-            var table = table0
             let needed = rows.indices.filter { s.contains($0) }
             try TrainingDriver.embedMissing(rows: rows, needed: needed, encoder: enc, maxTokens: o.encoderMaxTokens,
                                             windows: o.embeddingWindows, table: &table, cachePath: cachePath)

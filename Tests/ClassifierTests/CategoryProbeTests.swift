@@ -39,7 +39,7 @@ struct CategoryProbeTests {
         let r = CategoryProbe.selfHarm.run(KeywordClassifier(keywords: [.violence: ["kill"], .selfHarm: ["pills"]]))
         let killRows = r.rows.filter { $0.positive && $0.text.contains("kill") && !$0.text.contains("pills") }
         #expect(!killRows.isEmpty)
-        #expect(killRows.allSatisfy { $0.flagged && !$0.categoryFlagged && abs($0.score - 0.1) < 1e-12 })
+        #expect(killRows.allSatisfy { $0.flaggedCategories == [.violence] && abs($0.score - 0.1) < 1e-12 })
         #expect(r.positivesFlagged > r.positivesInCategory)
     }
 

@@ -322,7 +322,8 @@ struct EmbeddingWindowsTests {
     }
 
     /// The pooled encoder layers a model was trained on are in its header (nil: the last layer)
-    /// and survive the file; `loadPreciseClassifier` hands them to the encoder.
+    /// and survive the file. (`loadPreciseClassifier` hands them to the encoder: the end-to-end
+    /// tests load the shipped model, which names layers 3 and 6, with the real encoder.)
     @Test func theEncoderLayersSurviveTheModelFile() throws {
         let (_, _, precise) = try twoTrainedTiers()
         var header = precise.model.header

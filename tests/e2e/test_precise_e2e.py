@@ -2,6 +2,7 @@
 all-MiniLM-L6-v2 encoder (`make encoder` puts it in var/encoder), called with the openai SDK."""
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -94,7 +95,6 @@ PRECISE_PROBE_FLOORS = {
 
 def probe_summaries(stdout):
     """{probe: (in category, positives, flagged, look-alikes flagged, look-alikes)} from the summary lines."""
-    import re
     pattern = re.compile(r"^(\S+): \S+ ≥ threshold (\d+)/(\d+), flagged (\d+)/\d+, mean \S+ [0-9.]+; look-alikes: flagged (\d+)/(\d+)$")
     out = {}
     for line in stdout.splitlines():
@@ -124,6 +124,10 @@ def test_probe_selection_and_unknown_names():
     assert list(probe_summaries(out.stdout)) == ["threats", "hate"]
     bad = subprocess.run([str(warden_bin()), "classify", "--probe", "threats,nope"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "no probe named 'nope'" in bad.stderr and bad.stdout == ""
+    threats = subprocess.run([str(warden_bin()), "classify", "--threat-probe"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert threats.returncode == 0 and list(probe_summaries(threats.stdout)) == ["threats"], threats.stderr
+    both = subprocess.run([str(warden_bin()), "classify", "--threat-probe", "--probe", "all"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert both.returncode != 0 and "--threat-probe is --probe threats" in both.stderr and both.stdout == ""
     empty = subprocess.run([str(warden_bin()), "classify", "--probe", ","], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert empty.returncode != 0 and "--probe: name the probes" in empty.stderr and empty.stdout == ""
 
