@@ -6,7 +6,7 @@ import WardenCore
 ///
 /// ```swift
 /// let rows = try TrainingDriver.loadRows(data: files, projectRows: [.identity, .refusals])
-/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals"]
+/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals", "warden_sexual"]
 /// ```
 public enum ProjectRows: String, CaseIterable, Sendable {
     /// Benign sentences mentioning identity groups (`IdentityAugmentation`).
@@ -15,12 +15,15 @@ public enum ProjectRows: String, CaseIterable, Sendable {
     case threats
     /// Refusals and mundane "I can't …" sentences (`RefusalAugmentation`).
     case refusals
+    /// Requests for sexual content and harmless look-alikes (`SexualAugmentation`).
+    case sexual
 
     public var sourceName: String {
         switch self {
         case .identity: IdentityAugmentation.sourceName
         case .threats: ThreatAugmentation.sourceName
         case .refusals: RefusalAugmentation.sourceName
+        case .sexual: SexualAugmentation.sourceName
         }
     }
 
@@ -30,6 +33,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .identity: "benign identity rows"
         case .threats: "threat, self-harm and look-alike rows"
         case .refusals: "refusals and everyday sentences"
+        case .sexual: "sexual requests and look-alike rows"
         }
     }
 
@@ -38,6 +42,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .identity: IdentityAugmentation.rows()
         case .threats: ThreatAugmentation.rows()
         case .refusals: RefusalAugmentation.rows()
+        case .sexual: SexualAugmentation.rows()
         }
     }
 

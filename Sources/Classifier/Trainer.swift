@@ -726,6 +726,13 @@ extension SourceIntercepts {
     init(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>], weights: [SIMD8<Float>], learningRate: Float) {
         var active = Self.activeSlots(options.sourceInterceptPairs, sources: data.sources.count,
                                       sourceOf: rows.map { data.sourceOf[$0] }, targets: targets, weights: weights)
+        // Only the categories a source annotates: a weak negative or a teacher's verdict on a
+        // category the source never labels must teach the weights, not a source's intercept.
+        var annotated = [SIMD8<Float>](repeating: .zero, count: data.sources.count)
+        for r in rows {
+            for h in 0..<Head.any.rawValue where data.rows[r].labels[h] >= 0 { annotated[data.sourceOf[r]][h] = 1 }
+        }
+        for s in active.indices { for h in 0..<Head.any.rawValue { active[s][h] *= annotated[s][h] } }
         for (s, name) in data.sources.enumerated() where options.sourceInterceptsExempt.contains(name) { active[s] = .zero }
         for h in options.sourceInterceptsExemptHeads { for s in active.indices { active[s][h.rawValue] = 0 } }
         self.init(sources: data.sources.count, decay: options.sourceInterceptDecay,

@@ -47,6 +47,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not add the project-written refusals and everyday \"I can't\" sentences (added by default).")
     var noRefusalAugmentation = false
 
+    @Flag(help: "Do not add the project-written requests for sexual content and their look-alikes (added by default).")
+    var noSexualAugmentation = false
+
     @Flag(help: "Train without source intercepts (an intercept per source and category during training, dropped after; on by default).")
     var noSourceIntercepts = false
 
@@ -76,7 +79,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
-        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation])
+        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation])
     }
 
     func run() throws {

@@ -51,6 +51,31 @@ struct SourceInterceptTests {
         #expect(b.value(1) == .zero)
     }
 
+    /// A weak negative is a category the source never labels: it must teach the weights, so no
+    /// intercept absorbs it, although its rows carry weight in that slot.
+    @Test func noInterceptForACategoryTheSourceDoesNotAnnotate() {
+        func row(_ text: String, hate: Int8, _ source: String) -> LabeledRow {
+            var l = [Int8](repeating: -1, count: headSlots)
+            l[Head.hate.rawValue] = hate
+            l[Head.any.rawValue] = hate
+            return LabeledRow(text: text, labels: l, source: source, isDev: false)
+        }
+        let rows = [row("they are vermin", hate: 1, "forum"), row("nice weather today", hate: 0, "forum"),
+                    row("we went hiking", hate: 0, "forum")]
+        var o = smallOptions()
+        o.weakNegativeWeight = 0.3
+        o.sourceInterceptDecay = 0.01
+        let data = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let ids = Array(rows.indices)
+        let (targets, weights) = Trainer.rowTargets(data, options: o, rows: ids)
+        let violence = Head.violence.rawValue, hate = Head.hate.rawValue
+        #expect(weights[1][violence] > 0, "the weak negative is in the loss")
+        var b = SourceIntercepts(data, options: o, rows: ids, targets: targets, weights: weights, learningRate: 0.3)
+        for _ in 0..<10 { b.step(0, gradient: SIMD8(repeating: 0.5), mask: SIMD8(repeating: 1)) }
+        #expect(b.value(0)[hate] < 0, "an annotated category keeps its intercept")
+        #expect(b.value(0)[violence] == 0, "no intercept for a category the source never labels")
+    }
+
     /// Two hate sources of different base rates, each with a style word on every row ("testimony"
     /// on the mostly hateful one, "lol" on the mostly benign one). Without intercepts the style
     /// word itself becomes evidence of hate; with them the source's rate is absorbed and the
