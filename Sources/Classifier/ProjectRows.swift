@@ -6,7 +6,7 @@ import WardenCore
 ///
 /// ```swift
 /// let rows = try TrainingDriver.loadRows(data: files, projectRows: [.identity, .refusals])
-/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals", "warden_sexual"]
+/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals", "warden_sexual", "warden_requests"]
 /// ```
 public enum ProjectRows: String, CaseIterable, Sendable {
     /// Benign sentences mentioning identity groups (`IdentityAugmentation`).
@@ -17,6 +17,8 @@ public enum ProjectRows: String, CaseIterable, Sendable {
     case refusals
     /// Requests for sexual content and harmless look-alikes (`SexualAugmentation`).
     case sexual
+    /// Requests for help with harm beside harmless requests (`RequestAugmentation`).
+    case requests
 
     public var sourceName: String {
         switch self {
@@ -24,6 +26,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .threats: ThreatAugmentation.sourceName
         case .refusals: RefusalAugmentation.sourceName
         case .sexual: SexualAugmentation.sourceName
+        case .requests: RequestAugmentation.sourceName
         }
     }
 
@@ -34,6 +37,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .threats: "threat, self-harm and look-alike rows"
         case .refusals: "refusals and everyday sentences"
         case .sexual: "sexual requests and look-alike rows"
+        case .requests: "harmful and harmless requests"
         }
     }
 
@@ -43,6 +47,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .threats: ThreatAugmentation.rows()
         case .refusals: RefusalAugmentation.rows()
         case .sexual: SexualAugmentation.rows()
+        case .requests: RequestAugmentation.rows()
         }
     }
 

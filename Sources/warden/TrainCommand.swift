@@ -50,6 +50,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not add the project-written requests for sexual content and their look-alikes (added by default).")
     var noSexualAugmentation = false
 
+    @Flag(help: "Do not add the project-written requests for help with harm and their harmless twins (added by default).")
+    var noRequestAugmentation = false
+
     @Flag(help: "Train without source intercepts (an intercept per source and category during training, dropped after; on by default).")
     var noSourceIntercepts = false
 
@@ -79,7 +82,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
-        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation])
+        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation])
     }
 
     func run() throws {

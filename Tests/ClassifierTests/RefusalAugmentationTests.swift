@@ -26,7 +26,7 @@ struct RefusalAugmentationTests {
     /// The `--no-…-augmentation` flags leave kinds out; `loadRows` adds exactly the kinds asked for.
     @Test func loadRowsAddsTheProjectRowsAskedFor() throws {
         #expect(ProjectRows.all(leavingOut: [:]) == Set(ProjectRows.allCases))
-        #expect(ProjectRows.all(leavingOut: [.threats: true, .identity: false, .sexual: true]) == [.identity, .refusals])
+        #expect(ProjectRows.all(leavingOut: [.threats: true, .identity: false, .sexual: true, .requests: true]) == [.identity, .refusals])
         let rows = try TrainingDriver.loadRows(data: [], projectRows: [.refusals], log: { _ in })
         #expect(rows.count == RefusalAugmentation.rows().count)
         #expect(Set(rows.map(\.source)) == [RefusalAugmentation.sourceName])

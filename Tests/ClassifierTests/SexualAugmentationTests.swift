@@ -64,16 +64,9 @@ struct SexualAugmentationTests {
         }
     }
 
-    /// The sexual probe checks requests in words these rows do not use: no row shares four
-    /// consecutive words with any probe text.
+    /// The sexual probe checks requests in words these rows do not use.
     @Test func sharesNoFourWordsWithAnyProbe() {
-        func grams(_ text: String) -> Set<[Substring]> {
-            let words = text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }
-            return words.count < 4 ? [] : Set((0...(words.count - 4)).map { Array(words[$0..<($0 + 4)]) })
-        }
-        let probeGrams = CategoryProbe.all.flatMap { $0.positives + $0.lookAlikes }.reduce(into: Set<[Substring]>()) { $0.formUnion(grams($1)) }
-        #expect(!probeGrams.isEmpty)
-        for r in rows { #expect(grams(r.text).isDisjoint(with: probeGrams), "\(r.text)") }
+        for r in rows { #expect(sharedFourWordRuns(r.text, CategoryProbe.allTexts).isEmpty, "\(r.text)") }
     }
 
     @Test func isAProjectSourceAddedByDefaultWithoutAnIntercept() {
@@ -82,4 +75,20 @@ struct SexualAugmentationTests {
         #expect(ProjectRows.sourceNames.contains(SexualAugmentation.sourceName))
         #expect(TrainOptions().sourceInterceptsExempt.contains(SexualAugmentation.sourceName))
     }
+}
+
+/// The runs of four consecutive words `text` shares with any of `others` (case-folded; words are
+/// letters, digits and apostrophes): the check that project-written rows do not paraphrase the probes.
+func sharedFourWordRuns(_ text: String, _ others: [String]) -> Set<[Substring]> {
+    func runs(_ t: String) -> Set<[Substring]> {
+        let words = t.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }
+        return words.count < 4 ? [] : Set((0...(words.count - 4)).map { Array(words[$0..<($0 + 4)]) })
+    }
+    let theirs = others.reduce(into: Set<[Substring]>()) { $0.formUnion(runs($1)) }
+    return runs(text).intersection(theirs)
+}
+
+extension CategoryProbe {
+    /// Every probe text, positives and look-alikes.
+    static var allTexts: [String] { all.flatMap { $0.positives + $0.lookAlikes } }
 }
