@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Do not add the project-written requests for sexual content and their look-alikes (added by default).")
     var noSexualAugmentation = false
 
-    @Flag(help: "Do not add the project-written requests for help with harm and their harmless twins (added by default).")
+    @Flag(help: "Precise tier: do not add the project-written requests for help with harm and their harmless twins (added by default; never to the fast tier).")
     var noRequestAugmentation = false
 
     @Flag(help: "Train without source intercepts (an intercept per source and category during training, dropped after; on by default).")
@@ -82,7 +82,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
-        ProjectRows.all(leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation])
+        ProjectRows.defaults(precise: precise, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation])
     }
 
     func run() throws {

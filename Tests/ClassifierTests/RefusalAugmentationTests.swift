@@ -25,8 +25,9 @@ struct RefusalAugmentationTests {
 
     /// The `--no-…-augmentation` flags leave kinds out; `loadRows` adds exactly the kinds asked for.
     @Test func loadRowsAddsTheProjectRowsAskedFor() throws {
-        #expect(ProjectRows.all(leavingOut: [:]) == Set(ProjectRows.allCases))
-        #expect(ProjectRows.all(leavingOut: [.threats: true, .identity: false, .sexual: true, .requests: true]) == [.identity, .refusals])
+        #expect(ProjectRows.defaults(precise: true) == Set(ProjectRows.allCases))
+        #expect(ProjectRows.defaults(precise: false) == Set(ProjectRows.allCases).subtracting([.requests]))
+        #expect(ProjectRows.defaults(precise: true, leavingOut: [.threats: true, .identity: false, .sexual: true, .requests: true]) == [.identity, .refusals])
         let rows = try TrainingDriver.loadRows(data: [], projectRows: [.refusals], log: { _ in })
         #expect(rows.count == RefusalAugmentation.rows().count)
         #expect(Set(rows.map(\.source)) == [RefusalAugmentation.sourceName])

@@ -41,8 +41,11 @@ struct RequestAugmentationTests {
         for r in rows { #expect(sharedFourWordRuns(r.text, CategoryProbe.allTexts).isEmpty, "\(r.text)") }
     }
 
-    @Test func isAProjectSourceAddedByDefaultWithoutAnIntercept() {
-        #expect(ProjectRows.all(leavingOut: [:]).contains(.requests))
+    /// The precise tier's by default; never the fast tier's (its n-grams take the hate requests'
+    /// group names as evidence).
+    @Test func isAPreciseTierSourceByDefaultWithoutAnIntercept() {
+        #expect(ProjectRows.defaults(precise: true).contains(.requests))
+        #expect(!ProjectRows.defaults(precise: false).contains(.requests))
         #expect(TrainOptions().sourceInterceptsExempt.contains(RequestAugmentation.sourceName))
         #expect(rows.contains(where: \.isDev) && rows.contains { !$0.isDev })
     }

@@ -70,8 +70,8 @@ struct SexualAugmentationTests {
     }
 
     @Test func isAProjectSourceAddedByDefaultWithoutAnIntercept() {
-        #expect(ProjectRows.all(leavingOut: [:]).contains(.sexual))
-        #expect(!ProjectRows.all(leavingOut: [.sexual: true]).contains(.sexual))
+        #expect(ProjectRows.defaults(precise: false).contains(.sexual) && ProjectRows.defaults(precise: true).contains(.sexual))
+        #expect(!ProjectRows.defaults(precise: true, leavingOut: [.sexual: true]).contains(.sexual))
         #expect(ProjectRows.sourceNames.contains(SexualAugmentation.sourceName))
         #expect(TrainOptions().sourceInterceptsExempt.contains(SexualAugmentation.sourceName))
     }
