@@ -81,16 +81,19 @@ struct CategoryProbeTests {
         }
     }
 
-    /// The shipped fast tier's figures (session 12, the probes' first run on the model of session 10):
+    /// The shipped fast tier's figures (session 13's model; session 10's was 9/10/2, 3/4/2, 8/8/6, 7/8/1,
+    /// 6/7/2: the sexual rows raised threats, self-harm and sexual, and moved the harassment threshold
+    /// from 0.253 to 0.329, past "You are the dumbest person I have ever had the misfortune to meet."
+    /// at 0.328, a trade written down in the model card):
     /// (probe, positives reaching the category, positives flagged, look-alikes flagged at most). The
     /// weak ones are the fast tier's known failures, in the model card: it misses self-harm said
     /// without its commonest words and flags insult words said of things; the precise tier does
     /// neither (`tests/e2e/test_precise_e2e.py` pins its figures).
     static let fastFloors: [(CategoryProbe, Int, Int, Int)] = [
-        (.threats, 9, 10, 2),
-        (.selfHarm, 3, 4, 2),
-        (.harassment, 8, 8, 6),
+        (.threats, 10, 10, 1),
+        (.selfHarm, 6, 7, 2),
+        (.harassment, 7, 7, 5),
         (.hate, 7, 8, 1),
-        (.sexual, 6, 7, 2),
+        (.sexual, 7, 8, 1),
     ]
 }
