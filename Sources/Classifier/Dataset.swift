@@ -87,6 +87,18 @@ public struct LabeledRow: Sendable {
         self.labeledCategories = labeledCategories ?? labels.prefix(Head.any.rawValue).filter { $0 >= 0 }.count
     }
 
+    /// A row written by the project: its labels name every category it knows, and it also
+    /// speaks for the two rule categories (`sexual/minors`, `violence/graphic`: 0 unless said).
+    ///
+    /// ```swift
+    /// let row = LabeledRow(projectText: "Tie a bowline knot.", labels: zeros, source: "warden_requests", isDev: false)
+    /// row.labeledCategories   // 8
+    /// ```
+    public init(projectText text: String, labels: [Int8], source: String, isDev: Bool) {
+        self.init(text: text, labels: labels, source: source, isDev: isDev,
+                  labeledCategories: labels.prefix(Head.any.rawValue).filter { $0 >= 0 }.count + 2)
+    }
+
     /// True when the row has at least one known label.
     public var anyKnown: Bool { labels[Head.any.rawValue] >= 0 }
 }

@@ -79,8 +79,7 @@ public enum RequestAugmentation {
     public static func rows() -> [LabeledRow] {
         var out: [LabeledRow] = []
         func add(_ text: String, _ labels: [Int8]) {
-            out.append(LabeledRow(text: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5,
-                                  labeledCategories: labels.prefix(Head.any.rawValue).filter { $0 >= 0 }.count + 2))
+            out.append(LabeledRow(projectText: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
         let benign = [Int8](repeating: 0, count: headSlots)
         for frame in frames {

@@ -160,8 +160,7 @@ public enum SexualAugmentation {
         let benign = [Int8](repeating: 0, count: headSlots)
         var out: [LabeledRow] = []
         func add(_ text: String, _ labels: [Int8]) {
-            out.append(LabeledRow(text: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5,
-                                  labeledCategories: labels.prefix(Head.any.rawValue).filter { $0 >= 0 }.count + 2))
+            out.append(LabeledRow(projectText: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
         for frame in frames {
             for (content, harmless) in zip(sexualContents, harmlessContents) {
