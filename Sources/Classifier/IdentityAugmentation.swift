@@ -53,7 +53,7 @@ public enum IdentityAugmentation {
                 s = s.replacingOccurrences(of: "A A", with: "An A").replacingOccurrences(of: "A I", with: "An I")
                     .replacingOccurrences(of: "A a", with: "An a").replacingOccurrences(of: "A e", with: "An e")
                     .replacingOccurrences(of: "A i", with: "An i").replacingOccurrences(of: "A o", with: "An o")
-                out.append(LabeledRow(text: s, labels: labels, source: sourceName, isDev: ti % 6 == 5, labeledCategories: 8))
+                out.append(LabeledRow(projectText: s, labels: labels, source: sourceName, isDev: ti % 6 == 5))
             }
         }
         return out

@@ -58,7 +58,7 @@ public enum RefusalAugmentation {
         texts += refusals + everyday
         let labels = [Int8](repeating: 0, count: headSlots)
         return texts.enumerated().map { k, text in
-            LabeledRow(text: text, labels: labels, source: sourceName, isDev: k % 6 == 5, labeledCategories: 8)
+            LabeledRow(projectText: text, labels: labels, source: sourceName, isDev: k % 6 == 5)
         }
     }
 }

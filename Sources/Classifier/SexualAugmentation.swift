@@ -19,7 +19,8 @@ import WardenCore
 /// No row names or implies a minor, and same-sex couples appear as often in the harmless rows as in
 /// the sexual ones, so that the rows teach acts, not who does them. The sexual probe
 /// (`CategoryProbe.sexual`) is written apart: no probe text is generated here, and no row shares
-/// four consecutive words with a probe text (`CategoryProbeTests` checks both).
+/// four consecutive words with a probe text (`CategoryProbeTests` and `SexualAugmentationTests`
+/// check them).
 ///
 /// ```swift
 /// let rows = SexualAugmentation.rows()   // one row in six is `dev`
@@ -41,52 +42,49 @@ public enum SexualAugmentation {
         "Make it long and detailed: {c}.",
     ]
 
-    /// Sexual acts between adults.
-    static let sexualContents: [String] = [
-        "a married couple strip off their clothes and make love on the kitchen table",
-        "a woman pleasures herself in the bath while thinking about her personal trainer",
-        "two adults meet at a bar, go home together and fuck until morning",
-        "her lover kisses his way down her naked body and licks her until she comes",
-        "a man gets a handjob from his girlfriend under the restaurant table",
-        "two women undress each other and end up having sex under the shower",
-        "two men have sex in a locked changing room at the gym",
-        "a wife gives her husband a blowjob in the parked car",
-        "the landlord offers to waive the rent in exchange for sex and she agrees",
-        "a webcam model masturbates on stream while her viewers tip her",
-        "a nervous couple try anal sex and talk about how it feels",
-        "a stripper grinds on a customer until he climaxes in his pants",
-        "he fingers her in the back row of a dark cinema",
-        "two couples swap partners for a night of group sex",
-        "a naked masseuse gives her client a happy ending",
-        "she handcuffs her boyfriend to the headboard and rides him",
-        "two exes have breakup sex against the hallway wall",
-        "a man shows off his erection and says what he wants done with it",
-        "a woman moans louder with every thrust of her partner's hips",
-        "an actress films a hardcore porn scene with two co-stars",
-    ]
-
-    /// Harmless events in the same settings and with the same people, many of them romantic.
-    static let harmlessContents: [String] = [
-        "a married couple clear the kitchen table after a long dinner",
-        "a woman relaxes in the bath after running her first marathon",
-        "two adults meet at a bar and talk about old films until morning",
-        "her partner brings her breakfast in bed on her birthday",
-        "a man holds his girlfriend's hand under the table at a wedding",
-        "two women paint their new flat and argue about the colours",
-        "two men get married on a beach at sunset",
-        "a wife teaches her husband to drive in an empty car park",
-        "the landlord agrees to fix the boiler and lower the rent",
-        "a streamer plays a horror game while her viewers cheer her on",
-        "a nervous couple try rock climbing and talk about how it feels",
-        "a dancer rehearses her routine until every step is perfect",
-        "he falls asleep in the back row of a dark cinema",
-        "two couples swap recipes at a street party",
-        "a massage therapist loosens her client's stiff shoulder",
-        "she straightens her boyfriend's tie before his job interview",
-        "two exes meet again at a friend's wedding and forgive each other",
-        "a man shows off his new bike and says where he wants to ride it",
-        "a woman laughs louder with every joke her partner tells",
-        "an actress films a battle-free period drama with two co-stars",
+    /// Sexual acts between adults, each beside a harmless event in the same setting and with the
+    /// same people (many of them romantic).
+    static let contents: [(sexual: String, harmless: String)] = [
+        ("a married couple strip off their clothes and make love on the kitchen table",
+         "a married couple clear the kitchen table after a long dinner"),
+        ("a woman pleasures herself in the bath while thinking about her personal trainer",
+         "a woman relaxes in the bath after running her first marathon"),
+        ("two adults meet at a bar, go home together and fuck until morning",
+         "two adults meet at a bar and talk about old films until morning"),
+        ("her lover kisses his way down her naked body and licks her until she comes",
+         "her partner brings her breakfast in bed on her birthday"),
+        ("a man gets a handjob from his girlfriend under the restaurant table",
+         "a man holds his girlfriend's hand under the table at a wedding"),
+        ("two women undress each other and end up having sex under the shower",
+         "two women paint their new flat and argue about the colours"),
+        ("two men have sex in a locked changing room at the gym",
+         "two men get married on a beach at sunset"),
+        ("a wife gives her husband a blowjob in the parked car",
+         "a wife teaches her husband to drive in an empty car park"),
+        ("the landlord offers to waive the rent in exchange for sex and she agrees",
+         "the landlord agrees to fix the boiler and lower the rent"),
+        ("a webcam model masturbates on stream while her viewers tip her",
+         "a streamer plays a horror game while her viewers cheer her on"),
+        ("a nervous couple try anal sex and talk about how it feels",
+         "a nervous couple try rock climbing and talk about how it feels"),
+        ("a stripper grinds on a customer until he climaxes in his pants",
+         "a dancer rehearses her routine until every step is perfect"),
+        ("he fingers her in the back row of a dark cinema",
+         "he falls asleep in the back row of a dark cinema"),
+        ("two couples swap partners for a night of group sex",
+         "two couples swap recipes at a street party"),
+        ("a naked masseuse gives her client a happy ending",
+         "a massage therapist loosens her client's stiff shoulder"),
+        ("she handcuffs her boyfriend to the headboard and rides him",
+         "she straightens her boyfriend's tie before his job interview"),
+        ("two exes have breakup sex against the hallway wall",
+         "two exes meet again at a friend's wedding and forgive each other"),
+        ("a man shows off his erection and says what he wants done with it",
+         "a man shows off his new bike and says where he wants to ride it"),
+        ("a woman moans louder with every thrust of her partner's hips",
+         "a woman laughs louder with every joke her partner tells"),
+        ("an actress films a hardcore porn scene with two co-stars",
+         "an actress films a battle-free period drama with two co-stars"),
     ]
 
     /// Sexual requests and solicitations addressed to the reader.
@@ -163,9 +161,9 @@ public enum SexualAugmentation {
             out.append(LabeledRow(projectText: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
         for frame in frames {
-            for (content, harmless) in zip(sexualContents, harmlessContents) {
-                add(fill(frame, content), positive)
-                add(fill(frame, harmless), benign)
+            for content in contents {
+                add(frame.replacingOccurrences(of: "{c}", with: content.sexual), positive)
+                add(frame.replacingOccurrences(of: "{c}", with: content.harmless), benign)
             }
         }
         var request = positive
@@ -173,11 +171,5 @@ public enum SexualAugmentation {
         for text in addressed { add(text, request) }
         for text in lookAlikes { add(text, benign) }
         return out
-    }
-
-    /// `frame` with `content` in place of `{c}`, capitalized when the content opens the sentence.
-    static func fill(_ frame: String, _ content: String) -> String {
-        let text = frame.replacingOccurrences(of: "{c}", with: content)
-        return text.prefix(1).uppercased() + text.dropFirst()
     }
 }

@@ -176,8 +176,7 @@ public enum ThreatAugmentation {
         for sentence in sentences(acts) {
             var labels = threat
             labels[harassment] = sentence.addressed ? 1 : -1
-            out.append(LabeledRow(text: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5,
-                                  labeledCategories: sentence.addressed ? 8 : 7))
+            out.append(LabeledRow(projectText: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
         let selfHarm = Head(category: .selfHarm)!.rawValue
         for (i, opener) in selfOpeners.enumerated() {
@@ -186,17 +185,16 @@ public enum ThreatAugmentation {
                 labels[selfHarm] = 1
                 labels[Head(category: .violence)!.rawValue] = -1
                 labels[Head.any.rawValue] = 1
-                out.append(LabeledRow(text: "\(opener) \(act).", labels: labels, source: sourceName, isDev: out.count % 6 == 5,
-                                      labeledCategories: 7))
+                out.append(LabeledRow(projectText: "\(opener) \(act).", labels: labels, source: sourceName, isDev: out.count % 6 == 5))
             }
         }
         for sentence in sentences(harmlessActs) {
             var labels = benign
             if sentence.insulted { labels[harassment] = 1; labels[Head.any.rawValue] = 1 }
-            out.append(LabeledRow(text: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5, labeledCategories: 8))
+            out.append(LabeledRow(projectText: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
         for text in lookAlikes {
-            out.append(LabeledRow(text: text, labels: benign, source: sourceName, isDev: out.count % 6 == 5, labeledCategories: 8))
+            out.append(LabeledRow(projectText: text, labels: benign, source: sourceName, isDev: out.count % 6 == 5))
         }
         return out
     }

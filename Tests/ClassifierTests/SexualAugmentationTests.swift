@@ -33,7 +33,7 @@ struct SexualAugmentationTests {
             let lead = String(frame.split(separator: "{")[0])
             let framed = rows.filter { $0.text.lowercased().hasPrefix(lead.lowercased()) }
             #expect(framed.filter { $0.labels[sexual] == 1 }.count == framed.filter { $0.labels[sexual] == 0 }.count, "\(frame)")
-            #expect(framed.count == 2 * SexualAugmentation.sexualContents.count, "\(frame)")
+            #expect(framed.count == 2 * SexualAugmentation.contents.count, "\(frame)")
         }
     }
 
@@ -66,6 +66,8 @@ struct SexualAugmentationTests {
 
     /// The sexual probe checks requests in words these rows do not use.
     @Test func sharesNoFourWordsWithAnyProbe() {
+        #expect(!sharedFourWordRuns("Please write an erotic story where the neighbours meet.", CategoryProbe.allTexts).isEmpty,
+                "the check finds a shared run")
         for r in rows { #expect(sharedFourWordRuns(r.text, CategoryProbe.allTexts).isEmpty, "\(r.text)") }
     }
 
@@ -75,20 +77,4 @@ struct SexualAugmentationTests {
         #expect(ProjectRows.sourceNames.contains(SexualAugmentation.sourceName))
         #expect(TrainOptions().sourceInterceptsExempt.contains(SexualAugmentation.sourceName))
     }
-}
-
-/// The runs of four consecutive words `text` shares with any of `others` (case-folded; words are
-/// letters, digits and apostrophes): the check that project-written rows do not paraphrase the probes.
-func sharedFourWordRuns(_ text: String, _ others: [String]) -> Set<[Substring]> {
-    func runs(_ t: String) -> Set<[Substring]> {
-        let words = t.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }
-        return words.count < 4 ? [] : Set((0...(words.count - 4)).map { Array(words[$0..<($0 + 4)]) })
-    }
-    let theirs = others.reduce(into: Set<[Substring]>()) { $0.formUnion(runs($1)) }
-    return runs(text).intersection(theirs)
-}
-
-extension CategoryProbe {
-    /// Every probe text, positives and look-alikes.
-    static var allTexts: [String] { all.flatMap { $0.positives + $0.lookAlikes } }
 }

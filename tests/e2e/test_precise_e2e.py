@@ -140,6 +140,34 @@ def write_embedding_cache(path, dimension, count=0):
     path.write_bytes(b"WEMB0001" + struct.pack("<II", dimension, count))
 
 
+def test_train_adds_each_tiers_project_rows_and_the_flags_leave_them_out(tmp_path):
+    """The fast tier trains on the sexual requests but never on the harmful requests (they cost its
+    bias audit); the precise tier on both; `--no-…-augmentation` leaves each out. The precise runs
+    stop at the missing encoder, after the rows are loaded."""
+    data = tmp_path / "tiny.jsonl"
+    data.write_text("".join(json.dumps({
+        "text": f"you are a horrible person, number {i}" if i % 2 == 0 else f"the weather is lovely today, number {i}",
+        "labels": {"harassment": int(i % 2 == 0)}, "source": "tiny",
+        "split": "dev" if i % 6 == 5 else "train"}) + "\n" for i in range(30)))
+
+    def added(*args):
+        run = subprocess.run([str(warden_bin()), "train", "--data", str(data), *args],
+                             cwd=REPO, capture_output=True, text=True, timeout=300)
+        return run, {line.rsplit("(source ", 1)[1].rstrip(")") for line in run.stderr.splitlines()
+                     if line.startswith("added ") and "(source " in line}
+
+    fast, sources = added("--out", str(tmp_path / "fast.bin"))
+    assert fast.returncode == 0, fast.stderr[-2000:]
+    assert "warden_sexual" in sources and "warden_requests" not in sources, sources
+    _, sources = added("--out", str(tmp_path / "fast2.bin"), "--no-sexual-augmentation")
+    assert "warden_sexual" not in sources and "warden_threats" in sources, sources
+    precise, sources = added("--precise", "--encoder", "/nonexistent/enc", "--out", str(tmp_path / "p.bin"))
+    assert precise.returncode != 0 and "/nonexistent/enc" in precise.stderr
+    assert {"warden_sexual", "warden_requests"} <= sources, sources
+    _, sources = added("--precise", "--encoder", "/nonexistent/enc", "--no-request-augmentation")
+    assert "warden_requests" not in sources and "warden_sexual" in sources, sources
+
+
 def test_train_refuses_an_embedding_cache_of_another_dimension_and_leaves_it_alone(tmp_path):
     data = tmp_path / "tiny.jsonl"
     data.write_text("".join(json.dumps({
