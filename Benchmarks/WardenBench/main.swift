@@ -27,6 +27,7 @@ struct DesignOptions: ParsableArguments {
     @Flag(help: "Do not add the project-written refusals and everyday sentences (RefusalAugmentation).") var noRefusalAugmentation = false
     @Flag(help: "Do not add the project-written sexual requests and look-alikes (SexualAugmentation).") var noSexualAugmentation = false
     @Flag(help: "Precise designs (with --embeddings): do not add the project-written harmful and harmless requests (RequestAugmentation).") var noRequestAugmentation = false
+    @Flag(help: "Do not add the project-written everyday posts and story summaries (EverydayAugmentation).") var noEverydayAugmentation = false
     /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
     @Option var anyBlend: Double = TrainOptions().anyBlend
@@ -62,7 +63,7 @@ struct DesignOptions: ParsableArguments {
 
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
-        ProjectRows.defaults(precise: embeddings != nil, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation])
+        ProjectRows.defaults(precise: embeddings != nil, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation, .everyday: noEverydayAugmentation])
     }
 
     mutating func validate() throws {

@@ -6,7 +6,7 @@ import WardenCore
 ///
 /// ```swift
 /// let rows = try TrainingDriver.loadRows(data: files, projectRows: [.identity, .refusals])
-/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals", "warden_sexual", "warden_requests"]
+/// ProjectRows.sourceNames   // ["warden_identity_benign", "warden_threats", "warden_refusals", "warden_sexual", "warden_requests", "warden_everyday"]
 /// ```
 public enum ProjectRows: String, CaseIterable, Sendable {
     /// Benign sentences mentioning identity groups (`IdentityAugmentation`).
@@ -20,6 +20,8 @@ public enum ProjectRows: String, CaseIterable, Sendable {
     /// Requests for help with harm beside harmless twins (`RequestAugmentation`); the precise
     /// tier's by default, not the fast tier's (see `defaults(precise:leavingOut:)`).
     case requests
+    /// Everyday advice-forum posts and story summaries, with suicidal and explicit twins (`EverydayAugmentation`).
+    case everyday
 
     public var sourceName: String {
         switch self {
@@ -28,6 +30,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .refusals: RefusalAugmentation.sourceName
         case .sexual: SexualAugmentation.sourceName
         case .requests: RequestAugmentation.sourceName
+        case .everyday: EverydayAugmentation.sourceName
         }
     }
 
@@ -39,6 +42,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .refusals: "refusals and everyday sentences"
         case .sexual: "sexual requests and look-alike rows"
         case .requests: "harmful and harmless requests"
+        case .everyday: "everyday posts and story summaries"
         }
     }
 
@@ -49,6 +53,7 @@ public enum ProjectRows: String, CaseIterable, Sendable {
         case .refusals: RefusalAugmentation.rows()
         case .sexual: SexualAugmentation.rows()
         case .requests: RequestAugmentation.rows()
+        case .everyday: EverydayAugmentation.rows()
         }
     }
 

@@ -53,6 +53,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Precise tier: do not add the project-written requests for help with harm and their harmless twins (added by default; never to the fast tier).")
     var noRequestAugmentation = false
 
+    @Flag(help: "Do not add the project-written everyday forum posts and story summaries with their suicidal and explicit twins (added by default).")
+    var noEverydayAugmentation = false
+
     @Flag(help: "Train without source intercepts (an intercept per source and category during training, dropped after; on by default).")
     var noSourceIntercepts = false
 
@@ -82,7 +85,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
-        ProjectRows.defaults(precise: precise, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation])
+        ProjectRows.defaults(precise: precise, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation, .everyday: noEverydayAugmentation])
     }
 
     func run() throws {
