@@ -1,7 +1,8 @@
 import WardenCore
 
 /// Everyday advice-forum posts and story summaries, written by the project and added to training
-/// as one source with both classes (source `warden_everyday`).
+/// to the precise tier as one source with both classes (source `warden_everyday`; not to the fast
+/// tier, whose n-grams learned the posts' words as evidence against threats: session 15).
 ///
 /// Most of the false alarms on a source the model has not seen are ordinary long texts in a
 /// register no other source has: a post asking about a pension or a divorce scores `self-harm`

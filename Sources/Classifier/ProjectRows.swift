@@ -20,7 +20,8 @@ public enum ProjectRows: String, CaseIterable, Sendable {
     /// Requests for help with harm beside harmless twins (`RequestAugmentation`); the precise
     /// tier's by default, not the fast tier's (see `defaults(precise:leavingOut:)`).
     case requests
-    /// Everyday advice-forum posts and story summaries, with suicidal and explicit twins (`EverydayAugmentation`).
+    /// Everyday advice-forum posts and story summaries, with suicidal and explicit twins
+    /// (`EverydayAugmentation`); the precise tier's by default, not the fast tier's.
     case everyday
 
     public var sourceName: String {
@@ -58,12 +59,17 @@ public enum ProjectRows: String, CaseIterable, Sendable {
     }
 
     /// The kinds a tier trains on, but those `leaveOut` marks true (the `--no-…-augmentation`
-    /// flags). The fast tier leaves out `requests`: its n-grams take the group names of the hate
-    /// requests as evidence (bias audit FPR 0.059 → 0.103 with them), while the precise tier's
-    /// embedding tells a request to demean a group from one to celebrate it (`docs/precise.md`).
+    /// flags). The fast tier leaves out `requests` and `everyday`: its n-grams take the group
+    /// names of the hate requests as evidence (bias audit FPR 0.059 → 0.103 with them), and the
+    /// everyday posts' neighbours and arguments as evidence against threats (a plain threat to
+    /// "my neighbour" fell below the violence threshold), while the precise tier's embedding
+    /// tells the register from the intent (`docs/precise.md`, sessions 13 and 15).
     public static func defaults(precise: Bool, leavingOut leaveOut: [ProjectRows: Bool] = [:]) -> Set<ProjectRows> {
-        Set(allCases.filter { leaveOut[$0] != true && (precise || $0 != .requests) })
+        Set(allCases.filter { leaveOut[$0] != true && (precise || !preciseOnly.contains($0)) })
     }
+
+    /// The kinds only the precise tier trains on by default.
+    public static let preciseOnly: Set<ProjectRows> = [.requests, .everyday]
 
     /// Every project source's name.
     public static let sourceNames: Set<String> = Set(allCases.map(\.sourceName))

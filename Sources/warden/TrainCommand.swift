@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Precise tier: do not add the project-written requests for help with harm and their harmless twins (added by default; never to the fast tier).")
     var noRequestAugmentation = false
 
-    @Flag(help: "Do not add the project-written everyday forum posts and story summaries with their suicidal and explicit twins (added by default).")
+    @Flag(help: "Precise tier: do not add the project-written everyday forum posts and story summaries with their suicidal and explicit twins (added by default; never to the fast tier).")
     var noEverydayAugmentation = false
 
     @Flag(help: "Train without source intercepts (an intercept per source and category during training, dropped after; on by default).")

@@ -26,8 +26,8 @@ struct RefusalAugmentationTests {
     /// The `--no-…-augmentation` flags leave kinds out; `loadRows` adds exactly the kinds asked for.
     @Test func loadRowsAddsTheProjectRowsAskedFor() throws {
         #expect(ProjectRows.defaults(precise: true) == Set(ProjectRows.allCases))
-        #expect(ProjectRows.defaults(precise: false) == Set(ProjectRows.allCases).subtracting([.requests]))
-        #expect(ProjectRows.defaults(precise: true, leavingOut: [.threats: true, .identity: false, .sexual: true, .requests: true]) == [.identity, .refusals])
+        #expect(ProjectRows.defaults(precise: false) == Set(ProjectRows.allCases).subtracting([.requests, .everyday]))
+        #expect(ProjectRows.defaults(precise: true, leavingOut: [.threats: true, .identity: false, .sexual: true, .requests: true, .everyday: true]) == [.identity, .refusals])
         let rows = try TrainingDriver.loadRows(data: [], projectRows: [.refusals], log: { _ in })
         #expect(rows.count == RefusalAugmentation.rows().count)
         #expect(Set(rows.map(\.source)) == [RefusalAugmentation.sourceName])
