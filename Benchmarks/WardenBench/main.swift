@@ -27,7 +27,7 @@ struct DesignOptions: ParsableArguments {
     @Flag(help: "Do not add the project-written refusals and everyday sentences (RefusalAugmentation).") var noRefusalAugmentation = false
     @Flag(help: "Do not add the project-written sexual requests and look-alikes (SexualAugmentation).") var noSexualAugmentation = false
     @Flag(help: "Precise designs (with --embeddings): do not add the project-written harmful and harmless requests (RequestAugmentation).") var noRequestAugmentation = false
-    @Flag(help: "Do not add the project-written everyday posts and story summaries (EverydayAugmentation).") var noEverydayAugmentation = false
+    @Flag(help: "Precise designs (with --embeddings): do not add the project-written everyday posts and story summaries (EverydayAugmentation).") var noEverydayAugmentation = false
     /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
     @Option var anyBlend: Double = TrainOptions().anyBlend

@@ -99,6 +99,21 @@ public struct LabeledRow: Sendable {
                   labeledCategories: labels.prefix(Head.any.rawValue).filter { $0 >= 0 }.count + 2)
     }
 
+    /// The labels of a project-written row: `positive` 1 (and `any`), the `unknown` categories
+    /// unknown, every other category 0; without `positive`, a harmless row (0 everywhere).
+    ///
+    /// ```swift
+    /// LabeledRow.projectLabels(.selfHarm, unknown: [.violence])   // self-harm 1, violence -1, rest 0
+    /// ```
+    public static func projectLabels(_ positive: ModerationCategory? = nil, unknown: [ModerationCategory] = []) -> [Int8] {
+        var labels = [Int8](repeating: 0, count: headSlots)
+        guard let positive else { return labels }
+        labels[Head(category: positive)!.rawValue] = 1
+        labels[Head.any.rawValue] = 1
+        for category in unknown { labels[Head(category: category)!.rawValue] = -1 }
+        return labels
+    }
+
     /// True when the row has at least one known label.
     public var anyKnown: Bool { labels[Head.any.rawValue] >= 0 }
 }

@@ -184,14 +184,9 @@ public enum EverydayAugmentation {
     /// The rows: every problem as a post in six framings, two of them with an intent sentence;
     /// every plot with four pairs and tags; the comments; the explicit summaries with half the pairs.
     public static func rows() -> [LabeledRow] {
-        let benign = [Int8](repeating: 0, count: headSlots)
-        var selfHarm = benign
-        selfHarm[Head(category: .selfHarm)!.rawValue] = 1
-        selfHarm[Head(category: .violence)!.rawValue] = -1
-        selfHarm[Head.any.rawValue] = 1
-        var sexual = benign
-        sexual[Head(category: .sexual)!.rawValue] = 1
-        sexual[Head.any.rawValue] = 1
+        let benign = LabeledRow.projectLabels()
+        let selfHarm = LabeledRow.projectLabels(.selfHarm, unknown: [.violence])
+        let sexual = LabeledRow.projectLabels(.sexual)
         var out: [LabeledRow] = []
         func add(_ text: String, _ labels: [Int8]) {
             out.append(LabeledRow(projectText: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))

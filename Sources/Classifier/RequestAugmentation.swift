@@ -81,13 +81,10 @@ public enum RequestAugmentation {
         func add(_ text: String, _ labels: [Int8]) {
             out.append(LabeledRow(projectText: text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
-        let benign = [Int8](repeating: 0, count: headSlots)
+        let benign = LabeledRow.projectLabels()
         for frame in frames {
             for pair in pairs {
-                var labels = benign
-                labels[Head(category: pair.category)!.rawValue] = 1
-                labels[Head.any.rawValue] = 1
-                for unknown in Self.unknown[pair.category, default: []] { labels[Head(category: unknown)!.rawValue] = -1 }
+                let labels = LabeledRow.projectLabels(pair.category, unknown: Self.unknown[pair.category, default: []])
                 add(frame.replacingOccurrences(of: "{a}", with: pair.harmful), labels)
                 add(frame.replacingOccurrences(of: "{a}", with: pair.harmless), benign)
             }

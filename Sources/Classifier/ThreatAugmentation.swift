@@ -167,10 +167,8 @@ public enum ThreatAugmentation {
     /// The rows: a spread sample of opener × act × target threats and as many harmless
     /// sentences with the same openers, then the hand-written look-alikes; one row in six is `dev`.
     public static func rows() -> [LabeledRow] {
-        var threat = [Int8](repeating: 0, count: headSlots)
-        threat[Head(category: .violence)!.rawValue] = 1
-        threat[Head.any.rawValue] = 1
-        let benign = [Int8](repeating: 0, count: headSlots)
+        let threat = LabeledRow.projectLabels(.violence)
+        let benign = LabeledRow.projectLabels()
         var out: [LabeledRow] = []
         let harassment = Head(category: .harassment)!.rawValue
         for sentence in sentences(acts) {
@@ -178,14 +176,10 @@ public enum ThreatAugmentation {
             labels[harassment] = sentence.addressed ? 1 : -1
             out.append(LabeledRow(projectText: sentence.text, labels: labels, source: sourceName, isDev: out.count % 6 == 5))
         }
-        let selfHarm = Head(category: .selfHarm)!.rawValue
+        let selfHarm = LabeledRow.projectLabels(.selfHarm, unknown: [.violence])
         for (i, opener) in selfOpeners.enumerated() {
             for (j, act) in selfHarmActs.enumerated() where (i + j) % 2 == 0 {
-                var labels = [Int8](repeating: 0, count: headSlots)
-                labels[selfHarm] = 1
-                labels[Head(category: .violence)!.rawValue] = -1
-                labels[Head.any.rawValue] = 1
-                out.append(LabeledRow(projectText: "\(opener) \(act).", labels: labels, source: sourceName, isDev: out.count % 6 == 5))
+                out.append(LabeledRow(projectText: "\(opener) \(act).", labels: selfHarm, source: sourceName, isDev: out.count % 6 == 5))
             }
         }
         for sentence in sentences(harmlessActs) {

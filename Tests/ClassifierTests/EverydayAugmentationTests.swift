@@ -35,10 +35,10 @@ struct EverydayAugmentationTests {
 
     /// Every suicidal post has a harmless twin with the same opener, problem and closing: the
     /// intent sentence is the only difference.
-    @Test func everySuicidalPostHasItsHarmlessTwin() {
+    @Test func everySuicidalPostHasItsHarmlessTwin() throws {
         let texts = Set(rows.map(\.text))
         for r in rows where r.labels[selfHarm] == 1 {
-            let intent = try! #require(EverydayAugmentation.intents.first { r.text.contains($0) })
+            let intent = try #require(EverydayAugmentation.intents.first { r.text.contains($0) })
             #expect(texts.contains(r.text.replacingOccurrences(of: " " + intent, with: "")), "\(r.text)")
         }
     }

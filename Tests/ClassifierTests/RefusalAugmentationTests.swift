@@ -16,6 +16,19 @@ struct RefusalAugmentationTests {
         #expect(rows.contains { $0.isDev } && rows.contains { !$0.isDev })
     }
 
+    /// The shared label builder of the project's rows: one category and `any` positive, the
+    /// unknown ones -1, the rest 0; harmless without a category.
+    @Test func projectLabelsMarkOneCategoryAndItsUnknowns() {
+        #expect(LabeledRow.projectLabels() == [Int8](repeating: 0, count: headSlots))
+        let labels = LabeledRow.projectLabels(.selfHarm, unknown: [.violence])
+        for h in Head.allCases {
+            let expected: Int8 = h == .any || h == Head(category: .selfHarm) ? 1 : h == Head(category: .violence) ? -1 : 0
+            #expect(labels[h.rawValue] == expected, "\(h.name)")
+        }
+        let row = LabeledRow(projectText: "x", labels: labels, source: "s", isDev: false)
+        #expect(row.labeledCategories == 7)   // five heads known + the two rule categories
+    }
+
     /// `warden eval`'s end-to-end tests script this refusal; it must be scored as new text.
     @Test func theEvalTestsScriptedRefusalIsNotGenerated() {
         let scripted = TextNormalizer.normalize("I'm sorry, but I can't help with that.").string
