@@ -42,7 +42,7 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Late fusion weight α of the embedding model (unset: joint model).") var lateFusion: Float?
     @Option(help: "Late fusion: hidden units of the embedding MLP (0: linear).") var hidden: Int = 0
     @Option var mlpEpochs: Int = 8
-    @Option(help: "Late fusion: MLPs with different seeds, logits averaged.") var mlpEnsemble: Int = 1
+    @Option(help: "Late fusion: MLPs with different seeds, logits averaged (with --mlp-member-layers: seeds per layer group).") var mlpEnsemble: Int = 1
     @Option(help: "The encoder layers the --embeddings cache holds, in order (e.g. 3,6).") var encoderLayers: String?
     @Option(help: "Late fusion: one MLP per group of pooled layers it reads (e.g. 3+6,6).") var mlpMemberLayers: String?
     @Option var mlpLr: Float = 0.05

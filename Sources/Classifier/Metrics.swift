@@ -69,18 +69,26 @@ public enum Metrics {
         return AtThreshold(precision: p, recall: r, f1: p + r > 0 ? 2 * p * r / (p + r) : 0)
     }
 
-    /// The threshold with the highest F1 (ties: the higher threshold), clamped to `range`.
-    public static func maxF1Threshold(scores: [Double], labels: [Bool], range: ClosedRange<Double> = 0.05...0.95) -> Double {
+    /// The threshold with the highest F1 (ties: the higher threshold), clamped to `range`. With a
+    /// `tolerance`, the lowest threshold whose F1 is within it of the highest: on a flat F1 curve
+    /// (a dev split of a hundred positives) the choice leans to recall instead of jumping between
+    /// far-apart thresholds of near-equal F1.
+    ///
+    /// ```swift
+    /// Metrics.maxF1Threshold(scores: s, labels: y, tolerance: 0.01)
+    /// ```
+    public static func maxF1Threshold(scores: [Double], labels: [Bool], range: ClosedRange<Double> = 0.05...0.95,
+                                      tolerance: Double = 0) -> Double {
         let pos = labels.filter { $0 }.count
         guard pos > 0 else { return range.upperBound }
-        var best = -1.0
-        var bestT = 0.5
+        var curve: [(threshold: Double, f1: Double)] = []   // descending thresholds
         sweepDescending(scores: scores, labels: labels) { s, tp, fp in
             let p = Double(tp) / Double(tp + fp), r = Double(tp) / Double(pos)
-            let f1 = p + r > 0 ? 2 * p * r / (p + r) : 0
-            if f1 > best { best = f1; bestT = s }
+            curve.append((s, p + r > 0 ? 2 * p * r / (p + r) : 0))
         }
-        return min(max(bestT, range.lowerBound), range.upperBound)
+        guard let best = curve.map(\.f1).max() else { return range.upperBound }
+        let chosen = tolerance > 0 ? curve.last { $0.f1 >= best - tolerance }!.threshold : curve.first { $0.f1 == best }!.threshold
+        return min(max(chosen, range.lowerBound), range.upperBound)
     }
 
     /// Fits Platt scaling p = σ(a·z + b) to logits `z` and labels by Newton's method on the

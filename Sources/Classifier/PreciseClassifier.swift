@@ -161,6 +161,13 @@ public enum PreciseTraining {
     /// over layer 6 alone (`docs/precise.md`).
     public static let encoderLayers = [3, 6]
     public static let mlpMemberLayers = [[3, 6], [6]]
+    /// MLPs per layer group, each with its own seed, their logits averaged (`--mlp-seeds`). One:
+    /// session 16 measured two (four MLPs) in `docs/precise.md` "Session 16" and did not ship it,
+    /// because the dev split's max-F1 self-harm threshold moved from 0.22 to 0.49 with it.
+    public static let mlpSeedsPerLayerGroup = 1
+    /// Thresholds: the lowest whose dev F1 is within this of the best (`--threshold-f1-tolerance`;
+    /// 0: max F1). Session 16: 0.01 halved most thresholds and doubled the bias audit's FPR.
+    public static let thresholdF1Tolerance = 0.0
 
     /// Where `warden train --precise` caches embeddings of `layers` (nil: the last layer only).
     public static func embeddingCachePath(layers: [Int]?) -> String {
@@ -183,6 +190,8 @@ public enum PreciseTraining {
         o.encoderMaxTokens = 128
         o.encoderLayers = encoderLayers
         o.mlpMemberLayers = mlpMemberLayers
+        o.mlpEnsemble = mlpSeedsPerLayerGroup
+        o.thresholdF1Tolerance = thresholdF1Tolerance
         return o
     }
 }

@@ -38,14 +38,17 @@ public struct TrainOptions: Sendable {
     public var hiddenUnits = 0
     public var mlpEpochs = 8
     /// Late fusion: MLPs trained with different seeds whose logits are averaged (joined into one
-    /// MLP of `mlpEnsemble × hiddenUnits` hidden units; 1: a single MLP).
+    /// MLP of `mlpMembers × hiddenUnits` hidden units; 1: a single MLP). With `mlpMemberLayers`,
+    /// the seeds per layer group: `[[3, 6], [6]]` with 2 trains four MLPs.
     public var mlpEnsemble = 1
     /// Late fusion: the pooled encoder layers each of the ensemble's MLPs reads, one MLP per entry
     /// (nil: `mlpEnsemble` MLPs over the whole embedding). With `encoderLayers` `[3, 6]`,
     /// `[[3, 6], [6]]` pairs an MLP over both layers with one over layer 6 alone.
     public var mlpMemberLayers: [[Int]]?
+    /// Thresholds: the lowest whose dev F1 is within this of the best (0: the max-F1 threshold).
+    public var thresholdF1Tolerance = 0.0
     /// How many MLPs the embedding expert joins.
-    public var mlpMembers: Int { mlpMemberLayers?.count ?? max(1, mlpEnsemble) }
+    public var mlpMembers: Int { (mlpMemberLayers?.count ?? 1) * max(1, mlpEnsemble) }
 
     /// "3,6" → `[3, 6]` (`--encoder-layers`); nil when a part is not a number.
     public static func parseLayers(_ text: String) -> [Int]? {
@@ -65,16 +68,18 @@ public struct TrainOptions: Sendable {
     /// ```swift
     /// // encoderLayers [3, 6], mlpMemberLayers [[3, 6], [6]]:
     /// options.mlpMemberInputs(dimension: 768)   // [0..<768, 384..<768]
+    /// // and mlpEnsemble 2 (two seeds per group):  [0..<768, 384..<768, 0..<768, 384..<768]
     /// ```
     public func mlpMemberInputs(dimension: Int) -> [Range<Int>] {
         guard let members = mlpMemberLayers else { return Array(repeating: 0..<dimension, count: mlpMembers) }
         precondition(mlpMemberLayersProblem == nil, mlpMemberLayersProblem ?? "")
         let layers = encoderLayers ?? []
         let per = layers.isEmpty ? dimension : dimension / layers.count
-        return members.map { member in
+        let groups = members.map { member in
             let first = layers.firstIndex(of: member[0])!
             return (first * per)..<((first + member.count) * per)
         }
+        return (0..<max(1, mlpEnsemble)).flatMap { _ in groups }
     }
 
     /// Why `mlpMemberLayers` cannot be read from `encoderLayers` (nil: it can): each member must
@@ -591,8 +596,8 @@ public enum Trainer {
     }
 
     /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.
-    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0)
-        -> (calibrator: Calibrator, thresholds: [String: Double]) {
+    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0,
+                                 f1Tolerance: Double = 0) -> (calibrator: Calibrator, thresholds: [String: Double]) {
         let logits = rows.map { evalLogits(data, weights, row: $0) }
         var p1 = [Platt](repeating: Platt(), count: headSlots)
         var p2 = [Platt](repeating: Platt(), count: headSlots)
@@ -621,7 +626,7 @@ public enum Trainer {
             for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
                 s.append(cal.probability(logits[k], head.rawValue)); y.append(data.rows[r].labels[head.rawValue] == 1)
             }
-            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y)
+            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y, tolerance: f1Tolerance)
         }
         // Rule categories: flag at a fraction of the parent's threshold (see docs/classifier.md).
         thr[ModerationCategory.sexualMinors.rawValue] = (thr["sexual"] ?? 0.5) * 0.5
@@ -646,7 +651,7 @@ public enum Trainer {
         w.roundToHalf()
         let dense = w.denseDim > 0
         let dev = data.rows.indices.filter { data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }
-        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend)
+        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend, f1Tolerance: options.thresholdF1Tolerance)
         var calib: [String: Platt] = [:], final: [String: Platt] = [:]
         for h in Head.allCases { calib[h.name] = cal.stage1[h.rawValue]; final[h.name] = cal.stage2[h.rawValue] }
         var header = ModelHeader(

@@ -136,8 +136,10 @@ public enum TrainingDriver {
             parts.append("self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))")
         }
         if let intercepts = describeIntercepts(o) { parts.append(intercepts) }
+        if o.thresholdF1Tolerance > 0 { parts.append("thresholds within F1 \(o.thresholdF1Tolerance) of the best, the lowest") }
         if let members = o.mlpMemberLayers {
-            parts.append("MLP ensemble over encoder layers " + members.map { $0.map(String.init).joined(separator: "+") }.joined(separator: ", "))
+            parts.append("MLP ensemble over encoder layers " + members.map { $0.map(String.init).joined(separator: "+") }.joined(separator: ", ")
+                         + (o.mlpEnsemble > 1 ? " × \(o.mlpEnsemble) seeds" : ""))
         } else if o.mlpEnsemble > 1 { parts.append("MLP ensemble of \(o.mlpEnsemble)") }
         if o.denseScale > 0 {
             let layers = o.encoderLayers.map { ", layers " + $0.map(String.init).joined(separator: "+") } ?? ""

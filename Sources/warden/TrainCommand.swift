@@ -83,6 +83,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: rows per source it is trained on (a label-blind sample), plus every rare-category positive.")
     var perSource: Int = PreciseTraining.defaultPerSource
 
+    @Option(help: "Precise tier: MLPs per layer group, each with its own seed, logits averaged.")
+    var mlpSeeds: Int = PreciseTraining.mlpSeedsPerLayerGroup
+
+    @Option(help: "Thresholds: the lowest whose dev F1 is within this of the best (0: the max-F1 threshold).")
+    var thresholdF1Tolerance: Double?
+
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
         ProjectRows.defaults(precise: precise, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation, .everyday: noEverydayAugmentation])
@@ -94,7 +100,15 @@ struct TrainCommand: ParsableCommand {
         o.epochs = epochs
         o.name = name
         o.threads = threads
-        if precise { o = PreciseTraining.options(o) }
+        if precise {
+            guard mlpSeeds >= 1 else { throw ValidationError("--mlp-seeds: at least 1") }
+            o = PreciseTraining.options(o)
+            o.mlpEnsemble = mlpSeeds
+        }
+        if let thresholdF1Tolerance {
+            guard (0..<1).contains(thresholdF1Tolerance) else { throw ValidationError("--threshold-f1-tolerance: from 0 up to 1") }
+            o.thresholdF1Tolerance = thresholdF1Tolerance
+        }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         if let encoderLayers {
             guard let layers = TrainOptions.parseLayers(encoderLayers) else {

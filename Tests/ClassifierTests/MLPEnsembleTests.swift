@@ -17,6 +17,10 @@ struct MLPEnsembleTests {
         var o = TrainOptions()
         o.mlpEnsemble = 3
         #expect(o.mlpMemberInputs(dimension: 384) == [0..<384, 0..<384, 0..<384])
+        var seeded = shipped
+        seeded.mlpEnsemble = 2   // two seeds per layer group (`--mlp-seeds 2`): four MLPs, the groups in order per seed
+        #expect(seeded.mlpMembers == 4)
+        #expect(seeded.mlpMemberInputs(dimension: 768) == [0..<768, 384..<768, 0..<768, 384..<768])
         #expect(shipped.mlpMemberLayersProblem == nil)
         var skipping = shipped
         skipping.encoderLayers = [2, 3, 6]
@@ -65,5 +69,36 @@ struct MLPEnsembleTests {
         let v = ModerationCategory.violence.index
         let s = precise.scores(["he will stab and strangle them with a machete", "a picnic in the orchard after the museum"])
         #expect(s[0].categories[v] > s[1].categories[v])
+    }
+
+    /// Seeds per layer group: the first seed's MLPs are the single-seed model's, unchanged; the
+    /// second seed's are new MLPs over the same layers, and the output layer averages all four.
+    @Test func moreSeedsPerLayerGroupKeepTheFirstSeedsMembers() {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        var table = EmbeddingTable(dimension: 2 * emb.dimension)
+        for (r, e) in zip(rows, emb.embed(rows.map(\.text), maxTokens: 128)) { table[TextKey(r.text)] = e.map { $0 * 0.5 } + e }
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(table)
+        var o = preciseOptions()
+        o.lateFusion = 0.65
+        o.hiddenUnits = 6
+        o.mlpEpochs = 3
+        o.encoderLayers = [1, 2]
+        o.mlpMemberLayers = [[1, 2], [2]]
+        let one = Trainer.fit(data, options: o).weights
+        o.mlpEnsemble = 2
+        let two = Trainer.fit(data, options: o).weights
+        let D = 8, H = 6
+        #expect(one.hiddenUnits == 2 * H && two.hiddenUnits == 4 * H)
+        for d in 0..<D {
+            let first = (0..<(2 * H)).map { one.dense[d * 2 * H + $0] }
+            let again = (0..<(2 * H)).map { two.dense[d * 4 * H + $0] }
+            let third = (0..<H).map { two.dense[d * 4 * H + 2 * H + $0] }
+            #expect(first == again, "value \(d): the first seed's hidden weights")
+            #expect(third != Array(first[0..<H]), "value \(d): the second seed's MLP over both layers is a new one")
+            let fourth = (0..<H).map { two.dense[d * 4 * H + 3 * H + $0] }
+            #expect(d < 4 ? fourth.allSatisfy { $0 == 0 } : fourth.contains { $0 != 0 }, "the second seed's layer-2 MLP reads only layer 2")
+        }
     }
 }

@@ -272,6 +272,17 @@ struct RuleTests {
         #expect(abs(Metrics.auroc(scores: [0.9, 0.8, 0.7, 0.1], labels: [true, false, true, false])! - 0.75) < 1e-9)
     }
 
+    @Test func thresholdsAreMaxF1OrTheLowestWithinATolerance() {
+        // F1 by threshold: 0.9 .400, 0.8 .667, 0.7 .857, 0.6 .750, 0.5 .667, 0.4 .800, 0.3 .727
+        let s = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3]
+        let y = [true, true, true, false, false, true, false]
+        #expect(Metrics.maxF1Threshold(scores: s, labels: y) == 0.7)
+        #expect(Metrics.maxF1Threshold(scores: s, labels: y, tolerance: 0.01) == 0.7)
+        #expect(Metrics.maxF1Threshold(scores: s, labels: y, tolerance: 0.06) == 0.4)   // .800 ≥ .857 − .06
+        #expect(Metrics.maxF1Threshold(scores: s, labels: y, tolerance: 0.2) == 0.3)
+        #expect(Metrics.maxF1Threshold(scores: [0.2, 0.01], labels: [true, false], tolerance: 0.5) == 0.05)   // clamped
+    }
+
     @Test func plattFitsSeparableScores() {
         let z: [Float] = [-3, -2, -1, -0.5, 0.5, 1, 2, 3]
         let y = [false, false, false, true, false, true, true, true]

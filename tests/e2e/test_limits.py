@@ -50,19 +50,26 @@ def test_sdk_waits_for_retry_after_and_succeeds(fresh_gateway):
     # With retries (the SDK's default of 2), it honours retry-after-ms and gets through. How long
     # it must wait depends on how long the machine took since the refusal, so the test checks the
     # wait against what each 429 asked for, seen by an httpx hook on the SDK's own client.
-    for _ in range(20):  # what refilled meanwhile is spent, so the SDK's first try meets a 429
-        sent += 1
-        try:
-            no_retry.chat.completions.create(model="ok", messages=user("hi"))
-        except openai.RateLimitError:
-            break
     seen = []  # (monotonic time, status, retry-after-ms) of each response the SDK received
     hooks = {"response": [lambda r: seen.append((time.monotonic(), r.status_code, r.headers.get("retry-after-ms")))]}
     client = openai.OpenAI(base_url=f"{gw.base}/v1", api_key=gw.key, max_retries=2,
                            http_client=openai.DefaultHttpxClient(event_hooks=hooks))
-    started = time.monotonic()
-    raw = client.chat.completions.with_raw_response.create(model="ok", messages=user("hi"))
-    waited = time.monotonic() - started
+    for _attempt in range(3):
+        for _ in range(20):  # what refilled meanwhile is spent, so the SDK's first try meets a 429
+            sent += 1
+            try:
+                no_retry.chat.completions.create(model="ok", messages=user("hi"))
+            except openai.RateLimitError:
+                break
+        seen.clear()
+        started = time.monotonic()
+        raw = client.chat.completions.with_raw_response.create(model="ok", messages=user("hi"))
+        waited = time.monotonic() - started
+        if seen[0][1] == 429:
+            break
+        # A loaded machine took longer than a refill (2 s) between the refusal and the SDK's first
+        # try, so that try went through: spend the bucket again and retry the check.
+        sent += len(seen)
     assert raw.parse().choices[0].message.content
     assert raw.headers["x-ratelimit-limit-requests"] == "30"
     assert [status for _, status, _ in seen][0] == 429 and seen[-1][1] == 200, seen

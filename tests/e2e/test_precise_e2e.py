@@ -198,3 +198,27 @@ def test_train_refuses_an_embedding_cache_of_another_dimension_and_leaves_it_alo
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and str(broken) in bad.stderr, bad.stderr[-1000:]
     assert not (tmp_path / "m.bin").exists()
+
+
+def test_train_takes_seeds_per_layer_group_and_a_threshold_tolerance_and_refuses_bad_values(tmp_path):
+    """`--mlp-seeds 2` trains two MLPs per layer group (four in all) and `--threshold-f1-tolerance`
+    picks the lowest threshold near the best F1: both show in the design line before anything is
+    trained (the run then stops at the missing encoder); out-of-range values are refused."""
+    data = tmp_path / "tiny.jsonl"
+    data.write_text(json.dumps({"text": "hello", "labels": {"harassment": 0}, "source": "tiny", "split": "train"}) + "\n")
+
+    def train(*args):
+        return subprocess.run([str(warden_bin()), "train", "--data", str(data), "--out", str(tmp_path / "m.bin"), *args],
+                              cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    default = train("--precise", "--encoder", "/nonexistent/enc")
+    design = next(line for line in default.stderr.splitlines() if line.startswith("design: "))
+    assert "MLP ensemble over encoder layers 3+6, 6," in design and "seeds" not in design and "thresholds within" not in design
+    seeded = train("--precise", "--encoder", "/nonexistent/enc", "--mlp-seeds", "2", "--threshold-f1-tolerance", "0.01")
+    design = next(line for line in seeded.stderr.splitlines() if line.startswith("design: "))
+    assert "MLP ensemble over encoder layers 3+6, 6 × 2 seeds" in design and "thresholds within F1 0.01 of the best" in design
+    for flag, value, message in [("--mlp-seeds", "0", "--mlp-seeds: at least 1"),
+                                 ("--threshold-f1-tolerance", "1.5", "--threshold-f1-tolerance: from 0 up to 1")]:
+        bad = train("--precise", "--encoder", "/nonexistent/enc", flag, value)
+        assert bad.returncode != 0 and message in bad.stderr and bad.stdout == "", bad.stderr[-500:]
+    assert not (tmp_path / "m.bin").exists()
