@@ -35,20 +35,7 @@ struct MLPEnsembleTests {
     /// An MLP that reads layer 2 alone has exactly zero weights on layer 1's values, so the joined
     /// MLP's logits are the mean of an MLP over both layers and one over layer 2 alone.
     @Test func aMemberReadsOnlyItsLayers() throws {
-        let rows = syntheticRows()
-        let emb = TopicEmbedder()
-        var table = EmbeddingTable(dimension: 2 * emb.dimension)
-        for (r, e) in zip(rows, emb.embed(rows.map(\.text), maxTokens: 128)) {
-            table[TextKey(r.text)] = e.map { $0 * 0.5 } + e   // "layer 1" then "layer 2"
-        }
-        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
-        data.attach(table)
-        var o = preciseOptions()
-        o.lateFusion = 0.65
-        o.hiddenUnits = 6
-        o.mlpEpochs = 3
-        o.encoderLayers = [1, 2]
-        o.mlpMemberLayers = [[1, 2], [2]]
+        let (data, o) = twoLayerData()
         let model = Trainer.fit(data, options: o)
         let w = model.weights
         let D = 8, H = 6, KH = 12
@@ -74,18 +61,8 @@ struct MLPEnsembleTests {
     /// Seeds per layer group: the first seed's MLPs are the single-seed model's, unchanged; the
     /// second seed's are new MLPs over the same layers, and the output layer averages all four.
     @Test func moreSeedsPerLayerGroupKeepTheFirstSeedsMembers() {
-        let rows = syntheticRows()
-        let emb = TopicEmbedder()
-        var table = EmbeddingTable(dimension: 2 * emb.dimension)
-        for (r, e) in zip(rows, emb.embed(rows.map(\.text), maxTokens: 128)) { table[TextKey(r.text)] = e.map { $0 * 0.5 } + e }
-        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
-        data.attach(table)
-        var o = preciseOptions()
-        o.lateFusion = 0.65
-        o.hiddenUnits = 6
-        o.mlpEpochs = 3
-        o.encoderLayers = [1, 2]
-        o.mlpMemberLayers = [[1, 2], [2]]
+        let (data, base) = twoLayerData()
+        var o = base
         let one = Trainer.fit(data, options: o).weights
         o.mlpEnsemble = 2
         let two = Trainer.fit(data, options: o).weights
@@ -100,5 +77,25 @@ struct MLPEnsembleTests {
             let fourth = (0..<H).map { two.dense[d * 4 * H + 3 * H + $0] }
             #expect(d < 4 ? fourth.allSatisfy { $0 == 0 } : fourth.contains { $0 != 0 }, "the second seed's layer-2 MLP reads only layer 2")
         }
+    }
+
+    /// Synthetic rows with a two-"layer" embedding (layer 1 is half of layer 2) and small precise
+    /// options with one MLP over both layers and one over layer 2 alone.
+    private func twoLayerData() -> (FeaturizedData, TrainOptions) {
+        let rows = syntheticRows()
+        let emb = TopicEmbedder()
+        var table = EmbeddingTable(dimension: 2 * emb.dimension)
+        for (r, e) in zip(rows, emb.embed(rows.map(\.text), maxTokens: 128)) {
+            table[TextKey(r.text)] = e.map { $0 * 0.5 } + e   // "layer 1" then "layer 2"
+        }
+        let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
+        data.attach(table)
+        var o = preciseOptions()
+        o.lateFusion = 0.65
+        o.hiddenUnits = 6
+        o.mlpEpochs = 3
+        o.encoderLayers = [1, 2]
+        o.mlpMemberLayers = [[1, 2], [2]]
+        return (data, o)
     }
 }
