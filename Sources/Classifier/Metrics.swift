@@ -1,4 +1,5 @@
 import Foundation
+import WardenCore
 
 /// Ranking and threshold metrics for binary labels.
 public enum Metrics {
@@ -72,23 +73,72 @@ public enum Metrics {
     /// The threshold with the highest F1 (ties: the higher threshold), clamped to `range`. With a
     /// `tolerance`, the lowest threshold whose F1 is within it of the highest: on a flat F1 curve
     /// (a dev split of a hundred positives) the choice leans to recall instead of jumping between
-    /// far-apart thresholds of near-equal F1.
+    /// far-apart thresholds of near-equal F1. With `bootstrap` resamples, the mean of the thresholds
+    /// the same rule picks on that many bootstrap draws of the rows (bagging; seeded, so the same
+    /// rows give the same threshold): where two far-apart thresholds score nearly the same F1, the
+    /// mean lands between them in proportion to how often each wins, instead of at whichever one
+    /// or two rows favour.
     ///
     /// ```swift
     /// Metrics.maxF1Threshold(scores: s, labels: y, tolerance: 0.01)
+    /// Metrics.maxF1Threshold(scores: s, labels: y, bootstrap: 200)
     /// ```
     public static func maxF1Threshold(scores: [Double], labels: [Bool], range: ClosedRange<Double> = 0.05...0.95,
-                                      tolerance: Double = 0) -> Double {
+                                      tolerance: Double = 0, bootstrap: Int = 0) -> Double {
+        guard labels.contains(true) else { return range.upperBound }
+        let chosen: Double?
+        if bootstrap > 0 {
+            let picks = bootstrapF1Curves(scores: scores, labels: labels, resamples: bootstrap).compactMap { pick($0, tolerance: tolerance) }
+            chosen = picks.isEmpty ? nil : picks.reduce(0, +) / Double(picks.count)
+        } else {
+            chosen = pick(f1Curve(scores: scores, labels: labels), tolerance: tolerance)
+        }
+        guard let chosen else { return range.upperBound }
+        return min(max(chosen, range.lowerBound), range.upperBound)
+    }
+
+    /// The threshold of an F1 curve (highest threshold first) with the best F1 (the first of
+    /// ties), or with a tolerance the last within it of the best.
+    private static func pick(_ curve: [(threshold: Double, f1: Double)], tolerance: Double) -> Double? {
+        guard let best = curve.map(\.f1).max(), best > 0 else { return nil }
+        return tolerance > 0 ? curve.last { $0.f1 >= best - tolerance }!.threshold : curve.first { $0.f1 == best }!.threshold
+    }
+
+    /// F1 of flagging each distinct score and above, highest score first.
+    static func f1Curve(scores: [Double], labels: [Bool]) -> [(threshold: Double, f1: Double)] {
         let pos = labels.filter { $0 }.count
-        guard pos > 0 else { return range.upperBound }
-        var curve: [(threshold: Double, f1: Double)] = []   // descending thresholds
+        var curve: [(threshold: Double, f1: Double)] = []
         sweepDescending(scores: scores, labels: labels) { s, tp, fp in
             let p = Double(tp) / Double(tp + fp), r = Double(tp) / Double(pos)
             curve.append((s, p + r > 0 ? 2 * p * r / (p + r) : 0))
         }
-        guard let best = curve.map(\.f1).max() else { return range.upperBound }
-        let chosen = tolerance > 0 ? curve.last { $0.f1 >= best - tolerance }!.threshold : curve.first { $0.f1 == best }!.threshold
-        return min(max(chosen, range.lowerBound), range.upperBound)
+        return curve
+    }
+
+    /// `f1Curve` of each of `resamples` bootstrap draws of the rows (each draw: n rows with
+    /// replacement, by `SplitMix64` with a fixed seed), at the distinct scores the draw holds.
+    static func bootstrapF1Curves(scores: [Double], labels: [Bool], resamples: Int) -> [[(threshold: Double, f1: Double)]] {
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var thresholds: [Double] = [], group = [Int](repeating: 0, count: scores.count)
+        for (k, i) in order.enumerated() {
+            if k == 0 || scores[i] != scores[order[k - 1]] { thresholds.append(scores[i]) }
+            group[i] = thresholds.count - 1
+        }
+        var rng = SplitMix64(seed: 0xF1)
+        return (0..<resamples).map { _ in
+            var tpAt = [Int](repeating: 0, count: thresholds.count), fpAt = tpAt
+            var pos = 0
+            for _ in scores.indices {
+                let i = rng.index(below: scores.count)
+                if labels[i] { tpAt[group[i]] += 1; pos += 1 } else { fpAt[group[i]] += 1 }
+            }
+            var tp = 0, fp = 0, curve: [(threshold: Double, f1: Double)] = []
+            for g in thresholds.indices where tpAt[g] + fpAt[g] > 0 {
+                tp += tpAt[g]; fp += fpAt[g]
+                curve.append((thresholds[g], pos > 0 ? Double(2 * tp) / Double(tp + fp + pos) : 0))   // 2·TP / (2·TP + FP + FN)
+            }
+            return curve
+        }
     }
 
     /// Fits Platt scaling p = σ(a·z + b) to logits `z` and labels by Newton's method on the

@@ -168,6 +168,9 @@ public enum PreciseTraining {
     /// Thresholds: the lowest whose dev F1 is within this of the best (`--threshold-f1-tolerance`;
     /// 0: max F1). Session 16: 0.01 halved most thresholds and doubled the bias audit's FPR.
     public static let thresholdF1Tolerance = 0.0
+    /// Thresholds: the mean of the thresholds picked on this many bootstrap draws of the dev rows
+    /// (`--threshold-bootstrap`; 0: picked on the dev rows themselves).
+    public static let thresholdBootstrap = 0
 
     /// Where `warden train --precise` caches embeddings of `layers` (nil: the last layer only).
     public static func embeddingCachePath(layers: [Int]?) -> String {
@@ -192,6 +195,7 @@ public enum PreciseTraining {
         o.mlpMemberLayers = mlpMemberLayers
         o.mlpEnsemble = mlpSeedsPerLayerGroup
         o.thresholdF1Tolerance = thresholdF1Tolerance
+        o.thresholdBootstrap = thresholdBootstrap
         return o
     }
 }

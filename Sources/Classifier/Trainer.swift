@@ -47,6 +47,9 @@ public struct TrainOptions: Sendable {
     public var mlpMemberLayers: [[Int]]?
     /// Thresholds: the lowest whose dev F1 is within this of the best (0: the max-F1 threshold).
     public var thresholdF1Tolerance = 0.0
+    /// Thresholds: the mean of the thresholds picked on this many bootstrap draws of the dev rows
+    /// (0: picked on the dev rows themselves).
+    public var thresholdBootstrap = 0
     /// How many MLPs the embedding expert joins.
     public var mlpMembers: Int { (mlpMemberLayers?.count ?? 1) * max(1, mlpEnsemble) }
 
@@ -597,7 +600,7 @@ public enum Trainer {
 
     /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.
     public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0,
-                                 f1Tolerance: Double = 0) -> (calibrator: Calibrator, thresholds: [String: Double]) {
+                                 f1Tolerance: Double = 0, bootstrap: Int = 0) -> (calibrator: Calibrator, thresholds: [String: Double]) {
         let logits = rows.map { evalLogits(data, weights, row: $0) }
         var p1 = [Platt](repeating: Platt(), count: headSlots)
         var p2 = [Platt](repeating: Platt(), count: headSlots)
@@ -626,7 +629,7 @@ public enum Trainer {
             for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
                 s.append(cal.probability(logits[k], head.rawValue)); y.append(data.rows[r].labels[head.rawValue] == 1)
             }
-            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y, tolerance: f1Tolerance)
+            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y, tolerance: f1Tolerance, bootstrap: bootstrap)
         }
         // Rule categories: flag at a fraction of the parent's threshold (see docs/classifier.md).
         thr[ModerationCategory.sexualMinors.rawValue] = (thr["sexual"] ?? 0.5) * 0.5
@@ -651,7 +654,8 @@ public enum Trainer {
         w.roundToHalf()
         let dense = w.denseDim > 0
         let dev = data.rows.indices.filter { data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }
-        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend, f1Tolerance: options.thresholdF1Tolerance)
+        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend, f1Tolerance: options.thresholdF1Tolerance,
+                                   bootstrap: options.thresholdBootstrap)
         var calib: [String: Platt] = [:], final: [String: Platt] = [:]
         for h in Head.allCases { calib[h.name] = cal.stage1[h.rawValue]; final[h.name] = cal.stage2[h.rawValue] }
         var header = ModelHeader(

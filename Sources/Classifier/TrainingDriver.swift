@@ -137,6 +137,7 @@ public enum TrainingDriver {
         }
         if let intercepts = describeIntercepts(o) { parts.append(intercepts) }
         if o.thresholdF1Tolerance > 0 { parts.append("thresholds within F1 \(o.thresholdF1Tolerance) of the best, the lowest") }
+        if o.thresholdBootstrap > 0 { parts.append("thresholds the mean of \(o.thresholdBootstrap) bootstrap draws of dev's") }
         if let members = o.mlpMemberLayers {
             parts.append("MLP ensemble over encoder layers " + members.map { $0.map(String.init).joined(separator: "+") }.joined(separator: ", ")
                          + (o.mlpEnsemble > 1 ? " × \(o.mlpEnsemble) seeds" : ""))

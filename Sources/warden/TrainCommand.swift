@@ -89,6 +89,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Thresholds: the lowest whose dev F1 is within this of the best (0: the max-F1 threshold).")
     var thresholdF1Tolerance: Double?
 
+    @Option(help: "Thresholds: the mean of the thresholds picked on this many bootstrap draws of the dev rows (0: picked on the dev rows).")
+    var thresholdBootstrap: Int?
+
     /// The project-written rows the `--no-…-augmentation` flags leave in.
     var projectRows: Set<ProjectRows> {
         ProjectRows.defaults(precise: precise, leavingOut: [.identity: noIdentityAugmentation, .threats: noThreatAugmentation, .refusals: noRefusalAugmentation, .sexual: noSexualAugmentation, .requests: noRequestAugmentation, .everyday: noEverydayAugmentation])
@@ -108,6 +111,10 @@ struct TrainCommand: ParsableCommand {
         if let thresholdF1Tolerance {
             guard (0..<1).contains(thresholdF1Tolerance) else { throw ValidationError("--threshold-f1-tolerance: from 0 up to 1") }
             o.thresholdF1Tolerance = thresholdF1Tolerance
+        }
+        if let thresholdBootstrap {
+            guard (0...10_000).contains(thresholdBootstrap) else { throw ValidationError("--threshold-bootstrap: from 0 up to 10000") }
+            o.thresholdBootstrap = thresholdBootstrap
         }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         if let encoderLayers {

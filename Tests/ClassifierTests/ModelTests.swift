@@ -283,6 +283,26 @@ struct RuleTests {
         #expect(Metrics.maxF1Threshold(scores: [0.2, 0.01], labels: [true, false], tolerance: 0.5) == 0.05)   // clamped
     }
 
+    /// Two far-apart thresholds of near-equal F1: the top 9 rows (all positive, F1 .720) and the
+    /// alternating stretch below them (F1 .711 at 0.44). Max F1 takes the first by a hair; the
+    /// bagged threshold (mean over bootstrap draws of each draw's max-F1 threshold) lands between
+    /// them, and is the same on every call.
+    @Test func baggedThresholdsLandBetweenNearEqualMaxima() {
+        let labels = Array(repeating: true, count: 9) + Array(repeating: false, count: 7)
+            + (0..<7).flatMap { _ in [true, false] } + Array(repeating: false, count: 20)
+        let scores = labels.indices.map { 0.95 - 0.9 * Double($0) / Double(labels.count - 1) }
+        let curve = Metrics.f1Curve(scores: scores, labels: labels)
+        #expect(abs(curve[8].f1 - 0.720) < 0.001 && abs(curve[28].f1 - 0.711) < 0.001)
+        #expect(Metrics.maxF1Threshold(scores: scores, labels: labels) == scores[8])
+        let bagged = Metrics.maxF1Threshold(scores: scores, labels: labels, bootstrap: 200)
+        #expect(bagged > 0.55 && bagged < 0.72, "between \(scores[28]) and \(scores[8]): \(bagged)")
+        #expect(Metrics.maxF1Threshold(scores: scores, labels: labels, bootstrap: 200) == bagged)
+        // Well-separated classes: every draw picks its lowest positive, so the mean stays above every negative.
+        let separable = Metrics.maxF1Threshold(scores: [0.9, 0.85, 0.8, 0.75, 0.7, 0.3, 0.2, 0.1],
+                                               labels: [true, true, true, true, true, false, false, false], bootstrap: 100)
+        #expect(separable >= 0.7 && separable < 0.8)
+    }
+
     @Test func plattFitsSeparableScores() {
         let z: [Float] = [-3, -2, -1, -0.5, 0.5, 1, 2, 3]
         let y = [false, false, false, true, false, true, true, true]
