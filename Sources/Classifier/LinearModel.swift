@@ -175,15 +175,23 @@ public enum Half {
 /// category's calibrated logit is shifted by λ·(ℓ_any − max_c ℓ_c), u_c = ℓ_c + λ·(ℓ_any − ℓ_top),
 /// and calibrated again by a second Platt fitted on dev. The any head sees every source's "something is wrong here"
 /// signal (including rows flagged without a category); blending it in stacks that signal onto the
-/// categories.
+/// categories. A category may have its own λ (`headBlend`; the precise tier's since session 17).
+///
+/// ```swift
+/// let cal = Calibrator(stage1: p1, anyBlend: 0.8, headBlend: ["violence": 0.6], stage2: p2)
+/// cal.probability(logits, Head.violence.rawValue)
+/// ```
 public struct Calibrator: Sendable, Equatable {
     public var stage1: [Platt]        // per slot
     public var anyBlend: Double
-    public var stage2: [Platt]        // per slot (identity when anyBlend == 0)
+    /// λ per learned slot: `anyBlend` unless the category has its own.
+    public var headBlend: [Double]
+    public var stage2: [Platt]        // per slot (identity where the slot's λ is 0)
 
-    public init(stage1: [Platt], anyBlend: Double = 0, stage2: [Platt]? = nil) {
+    public init(stage1: [Platt], anyBlend: Double = 0, headBlend: [String: Double] = [:], stage2: [Platt]? = nil) {
         self.stage1 = stage1
         self.anyBlend = anyBlend
+        self.headBlend = (0..<Head.any.rawValue).map { headBlend[Head(rawValue: $0)!.name] ?? anyBlend }
         self.stage2 = stage2 ?? [Platt](repeating: Platt(), count: headSlots)
     }
 
@@ -194,25 +202,25 @@ public struct Calibrator: Sendable, Equatable {
             if let c = header.calibration[name] { p1[slot] = c }
             if let c = header.finalCalibration?[name] { p2[slot] = c }
         }
-        self.init(stage1: p1, anyBlend: header.anyBlend ?? 0, stage2: p2)
+        self.init(stage1: p1, anyBlend: header.anyBlend ?? 0, headBlend: header.anyBlendByHead ?? [:], stage2: p2)
     }
 
     @inline(__always) func stage1Logit(_ z: SIMD8<Float>, _ slot: Int) -> Double {
         stage1[slot].a * Double(z[slot]) + stage1[slot].b
     }
 
-    /// Logit fed to stage 2 for a learned slot: every category is shifted by λ·(ℓ_any − max_c ℓ_c).
+    /// Logit fed to stage 2 for a learned slot: every category is shifted by its λ·(ℓ_any − max_c ℓ_c).
     /// The top category moves to (1−λ)·ℓ_top + λ·ℓ_any; the others keep their distance to it, so a
     /// hateful text raises `hate`, not `sexual`.
     @inline(__always) public func blendedLogit(_ z: SIMD8<Float>, _ slot: Int) -> Double {
         var top = -Double.infinity
         for h in 0..<Head.any.rawValue { top = max(top, stage1Logit(z, h)) }
-        return stage1Logit(z, slot) + anyBlend * (stage1Logit(z, Head.any.rawValue) - top)
+        return stage1Logit(z, slot) + headBlend[slot] * (stage1Logit(z, Head.any.rawValue) - top)
     }
 
     /// Probability of a learned slot (0…5) or the any head (6).
     @inline(__always) public func probability(_ z: SIMD8<Float>, _ slot: Int) -> Double {
-        if slot == Head.any.rawValue || anyBlend == 0 {
+        if slot == Head.any.rawValue || headBlend[slot] == 0 {
             return 1 / (1 + exp(-stage1Logit(z, slot)))
         }
         let u = blendedLogit(z, slot)

@@ -12,6 +12,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     /// Weight λ of the any head's logit blended into each category (0 or nil: off), and the
     /// second-stage Platt per head name applied after blending (see `Calibrator`).
     public var anyBlend: Double?
+    /// Categories with a λ of their own (nil: `anyBlend` for all).
+    public var anyBlendByHead: [String: Double]?
     public var finalCalibration: [String: Platt]?
     /// Threshold per category (all 8 raw values).
     public var thresholds: [String: Double]

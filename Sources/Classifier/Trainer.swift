@@ -22,6 +22,8 @@ public struct TrainOptions: Sendable {
     public var anyNegativeMinLabels = 2
     /// Blend of the any head into the categories (see `Calibrator`); 0 = off.
     public var anyBlend: Double = 0.8
+    /// Categories whose any-head shift λ is not `anyBlend`, by head name (`Calibrator.headBlend`).
+    public var anyBlendByHead: [String: Double] = [:]
     public var windowChars = 1000
     public var windowStride = 750
     /// Worker threads for featurization and leave-one-source-out folds.
@@ -52,6 +54,19 @@ public struct TrainOptions: Sendable {
     public var thresholdBootstrap = 0
     /// How many MLPs the embedding expert joins.
     public var mlpMembers: Int { (mlpMemberLayers?.count ?? 1) * max(1, mlpEnsemble) }
+
+    /// "harassment=0.6,violence=0.6" → per-category λ (`--any-blend-by-head`); nil when a name is
+    /// not a learned category or a value is not a number from 0 to 1.
+    public static func parseHeadBlends(_ text: String) -> [String: Double]? {
+        var out: [String: Double] = [:]
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, let head = Head.allCases.first(where: { $0.name == kv[0] && $0 != .any }),
+                  let v = Double(kv[1]), (0...1).contains(v) else { return nil }
+            out[head.name] = v
+        }
+        return out.isEmpty ? nil : out
+    }
 
     /// "3,6" → `[3, 6]` (`--encoder-layers`); nil when a part is not a number.
     public static func parseLayers(_ text: String) -> [Int]? {
@@ -599,7 +614,7 @@ public enum Trainer {
     }
 
     /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.
-    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0,
+    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0, anyBlendByHead: [String: Double] = [:],
                                  f1Tolerance: Double = 0, bootstrap: Int = 0) -> (calibrator: Calibrator, thresholds: [String: Double]) {
         let logits = rows.map { evalLogits(data, weights, row: $0) }
         var p1 = [Platt](repeating: Platt(), count: headSlots)
@@ -611,16 +626,16 @@ public enum Trainer {
             }
             p1[head.rawValue] = Metrics.fitPlatt(logits: z, labels: y)
         }
-        var cal = Calibrator(stage1: p1, anyBlend: anyBlend)
-        if anyBlend > 0 {
-            for head in Head.allCases where head != .any {
+        var cal = Calibrator(stage1: p1, anyBlend: anyBlend, headBlend: anyBlendByHead)
+        if cal.headBlend.contains(where: { $0 > 0 }) {
+            for head in Head.allCases where head != .any && cal.headBlend[head.rawValue] > 0 {
                 var u: [Float] = [], y: [Bool] = []
                 for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
                     u.append(Float(cal.blendedLogit(logits[k], head.rawValue))); y.append(data.rows[r].labels[head.rawValue] == 1)
                 }
                 p2[head.rawValue] = Metrics.fitPlatt(logits: u, labels: y)
             }
-            cal = Calibrator(stage1: p1, anyBlend: anyBlend, stage2: p2)
+            cal = Calibrator(stage1: p1, anyBlend: anyBlend, headBlend: anyBlendByHead, stage2: p2)
         }
         var thr: [String: Double] = [:]
         for head in Head.allCases {
@@ -654,7 +669,8 @@ public enum Trainer {
         w.roundToHalf()
         let dense = w.denseDim > 0
         let dev = data.rows.indices.filter { data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }
-        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend, f1Tolerance: options.thresholdF1Tolerance,
+        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend, anyBlendByHead: options.anyBlendByHead,
+                                   f1Tolerance: options.thresholdF1Tolerance,
                                    bootstrap: options.thresholdBootstrap)
         var calib: [String: Platt] = [:], final: [String: Platt] = [:]
         for h in Head.allCases { calib[h.name] = cal.stage1[h.rawValue]; final[h.name] = cal.stage2[h.rawValue] }
@@ -669,7 +685,8 @@ public enum Trainer {
                 "trainRows": String(data.rows.indices.filter { !data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }.count), "devRows": String(dev.count),
                 "loss": "masked logistic, AdaGrad",
             ])
-        if options.anyBlend > 0 { header.anyBlend = options.anyBlend; header.finalCalibration = final }
+        if cal.headBlend.contains(where: { $0 > 0 }) { header.anyBlend = options.anyBlend; header.finalCalibration = final }
+        if !options.anyBlendByHead.isEmpty { header.anyBlendByHead = options.anyBlendByHead }
         if let d = options.sourceInterceptDecay { header.training["sourceIntercepts"] = "decay \(d), rate × \(options.sourceInterceptRate)" }
         if dense {
             header.encoder = options.encoderName

@@ -110,6 +110,11 @@ public enum TrainingDriver {
         }
     }
 
+    /// The per-category λ part of `describe`: " (harassment 0.6, violence 0.6)", or "".
+    static func describeHeadBlends(_ o: TrainOptions) -> String {
+        o.anyBlendByHead.isEmpty ? "" : " (" + o.anyBlendByHead.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+
     /// The source-intercept part of `describe` (nil when they are off).
     static func describeIntercepts(_ o: TrainOptions) -> String? {
         guard let decay = o.sourceInterceptDecay else { return nil }
@@ -128,7 +133,7 @@ public enum TrainingDriver {
         var parts = ["buckets 2^\(f.bucketsLog2)", "words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight))",
                      "chars \(f.charMin)-\(f.charMax) (w \(f.charWeight))", "epochs \(o.epochs)", "lr \(o.learningRate)", "l2 \(o.l2)",
                      "source cap \(Int(o.sourceCap))", "positive share \(o.positiveShare)", "any head \(o.trainAnyHead)",
-                     "any blend \(o.anyBlend)", "any-negative min labels \(o.anyNegativeMinLabels)", "seed \(o.seed)"]
+                     "any blend \(o.anyBlend)" + describeHeadBlends(o), "any-negative min labels \(o.anyNegativeMinLabels)", "seed \(o.seed)"]
         if o.weakNegativeWeight > 0 {
             parts.append("weak negatives × \(o.weakNegativeWeight)" + (o.weakNegativeHeads.map { " on " + $0.map(\.name).sorted().joined(separator: ",") } ?? ""))
         }
@@ -137,7 +142,7 @@ public enum TrainingDriver {
         }
         if let intercepts = describeIntercepts(o) { parts.append(intercepts) }
         if o.thresholdF1Tolerance > 0 { parts.append("thresholds within F1 \(o.thresholdF1Tolerance) of the best, the lowest") }
-        if o.thresholdBootstrap > 0 { parts.append("thresholds the mean of \(o.thresholdBootstrap) bootstrap draws of dev's") }
+        if o.thresholdBootstrap > 0 { parts.append("thresholds bagged over \(o.thresholdBootstrap) bootstrap draws of dev") }
         if let members = o.mlpMemberLayers {
             parts.append("MLP ensemble over encoder layers " + members.map { $0.map(String.init).joined(separator: "+") }.joined(separator: ", ")
                          + (o.mlpEnsemble > 1 ? " × \(o.mlpEnsemble) seeds" : ""))

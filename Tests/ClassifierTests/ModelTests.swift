@@ -185,6 +185,37 @@ struct ModelTests {
         }
     }
 
+    /// A category with its own any-head shift λ: its blended logit uses it, the others `anyBlend`;
+    /// λ 0 leaves a category at stage 1. Trained, it is written to the header and honoured at load.
+    @Test func categoriesCanHaveTheirOwnAnyHeadShift() throws {
+        var z = SIMD8<Float>(repeating: 0)
+        z[Head.hate.rawValue] = 1; z[Head.violence.rawValue] = -1; z[Head.any.rawValue] = 3
+        let p1 = [Platt](repeating: Platt(), count: headSlots)
+        let cal = Calibrator(stage1: p1, anyBlend: 0.8, headBlend: ["violence": 0.5, "sexual": 0], stage2: p1)
+        // top category logit 1, any 3: shift λ·(3 − 1)
+        #expect(abs(cal.blendedLogit(z, Head.hate.rawValue) - (1 + 0.8 * 2)) < 1e-9)
+        #expect(abs(cal.blendedLogit(z, Head.violence.rawValue) - (-1 + 0.5 * 2)) < 1e-9)
+        #expect(cal.probability(z, Head.sexual.rawValue) == 0.5)   // λ 0: stage 1 alone, σ(0)
+        #expect(TrainOptions.parseHeadBlends("violence=0.6, harassment=0.5") == ["violence": 0.6, "harassment": 0.5])
+        for bad in ["any=0.6", "violence", "violence=2", "violense=0.6", ""] { #expect(TrainOptions.parseHeadBlends(bad) == nil, "\(bad)") }
+
+        var o = smallOptions()
+        o.anyBlendByHead = ["violence": 0.3]
+        let data = FeaturizedData(rows: syntheticRows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let clf = Trainer.fit(data, options: o)
+        #expect(clf.header.anyBlend == 0.8 && clf.header.anyBlendByHead == ["violence": 0.3])
+        #expect(clf.calibrator.headBlend[Head.violence.rawValue] == 0.3 && clf.calibrator.headBlend[Head.hate.rawValue] == 0.8)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("warden-blend-\(UUID().uuidString).bin")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try clf.write(to: url)
+        let back = try ContentClassifier.load(contentsOf: url)
+        #expect(back.calibrator == clf.calibrator)
+        let plain = Trainer.fit(data, options: smallOptions())
+        #expect(plain.header.anyBlendByHead == nil)
+        let t = "i will stab the guard with a knife"
+        #expect(back.moderate(t) == clf.moderate(t) && clf.scores(t).categories != plain.scores(t).categories)
+    }
+
     @Test func truncatedAndCorruptFilesFailLoudly() throws {
         let clf = trainedSmallModel()
         let data = try ModelFile.encode(header: clf.header, weights: clf.weights)

@@ -89,9 +89,12 @@ def test_classify_cli_tiers():
 # everyday posts and story summaries) moved threats' back to 2: "Cut the onions into thin slices and
 # fry them gently." scores `sexual` 0.289 against 0.221 (0.154 before; it was session 12's worst
 # look-alike too), beside "The heat is killing me, let's go swimming." (self-harm, flagged before).
+# Session 17 (bagged thresholds; the any-head shift λ 0.6 for violence, harassment, self-harm and
+# hate/threatening) moved self-harm's look-alikes from 1 to 2: "I would die for a slice of that
+# chocolate cake." scores `violence` 0.414 against its threshold of 0.383 (0.442 before).
 PRECISE_PROBE_FLOORS = {
     "threats": (12, 12, 2),
-    "self-harm": (8, 8, 1),
+    "self-harm": (8, 8, 2),
     "harassment": (8, 8, 2),
     "hate": (8, 8, 0),
     "sexual": (8, 8, 1),
@@ -200,10 +203,11 @@ def test_train_refuses_an_embedding_cache_of_another_dimension_and_leaves_it_alo
     assert not (tmp_path / "m.bin").exists()
 
 
-def test_train_takes_seeds_per_layer_group_and_a_threshold_tolerance_and_refuses_bad_values(tmp_path):
-    """`--mlp-seeds 2` trains two MLPs per layer group (four in all) and `--threshold-f1-tolerance`
-    picks the lowest threshold near the best F1: both show in the design line before anything is
-    trained (the run then stops at the missing encoder); out-of-range values are refused."""
+def test_train_takes_seeds_per_layer_group_and_threshold_rules_and_refuses_bad_values(tmp_path):
+    """`--mlp-seeds 2` trains two MLPs per layer group (four in all), `--threshold-f1-tolerance`
+    picks the lowest threshold near the best F1, and the precise tier's thresholds are bagged over
+    200 bootstrap draws of dev unless `--threshold-bootstrap 0`: all show in the design line before
+    anything is trained (the run then stops at the missing encoder); out-of-range values are refused."""
     data = tmp_path / "tiny.jsonl"
     data.write_text(json.dumps({"text": "hello", "labels": {"harassment": 0}, "source": "tiny", "split": "train"}) + "\n")
 
@@ -214,11 +218,16 @@ def test_train_takes_seeds_per_layer_group_and_a_threshold_tolerance_and_refuses
     default = train("--precise", "--encoder", "/nonexistent/enc")
     design = next(line for line in default.stderr.splitlines() if line.startswith("design: "))
     assert "MLP ensemble over encoder layers 3+6, 6," in design and "seeds" not in design and "thresholds within" not in design
+    assert "thresholds bagged over 200 bootstrap draws of dev" in design
+    assert "any blend 0.8 (harassment 0.6, hate/threatening 0.6, self-harm 0.6, violence 0.6)" in design
+    unbagged = train("--precise", "--encoder", "/nonexistent/enc", "--threshold-bootstrap", "0")
+    assert "bootstrap" not in next(line for line in unbagged.stderr.splitlines() if line.startswith("design: "))
     seeded = train("--precise", "--encoder", "/nonexistent/enc", "--mlp-seeds", "2", "--threshold-f1-tolerance", "0.01")
     design = next(line for line in seeded.stderr.splitlines() if line.startswith("design: "))
     assert "MLP ensemble over encoder layers 3+6, 6 × 2 seeds" in design and "thresholds within F1 0.01 of the best" in design
     for flag, value, message in [("--mlp-seeds", "0", "--mlp-seeds: at least 1"),
-                                 ("--threshold-f1-tolerance", "1.5", "--threshold-f1-tolerance: from 0 up to 1")]:
+                                 ("--threshold-f1-tolerance", "1.5", "--threshold-f1-tolerance: from 0 up to 1"),
+                                 ("--threshold-bootstrap", "20000", "--threshold-bootstrap: from 0 up to 10000")]:
         bad = train("--precise", "--encoder", "/nonexistent/enc", flag, value)
         assert bad.returncode != 0 and message in bad.stderr and bad.stdout == "", bad.stderr[-500:]
     assert not (tmp_path / "m.bin").exists()
