@@ -183,14 +183,15 @@ public enum Half {
 /// ```
 public struct Calibrator: Sendable, Equatable {
     public var stage1: [Platt]        // per slot
-    public var anyBlend: Double
     /// λ per learned slot: `anyBlend` unless the category has its own.
     public var headBlend: [Double]
     public var stage2: [Platt]        // per slot (identity where the slot's λ is 0)
 
+    /// Whether any category is shifted toward the any head (and so has a second stage).
+    public var blendsAnyHead: Bool { headBlend.contains { $0 > 0 } }
+
     public init(stage1: [Platt], anyBlend: Double = 0, headBlend: [String: Double] = [:], stage2: [Platt]? = nil) {
         self.stage1 = stage1
-        self.anyBlend = anyBlend
         self.headBlend = (0..<Head.any.rawValue).map { headBlend[Head(rawValue: $0)!.name] ?? anyBlend }
         self.stage2 = stage2 ?? [Platt](repeating: Platt(), count: headSlots)
     }

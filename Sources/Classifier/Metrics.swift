@@ -88,7 +88,7 @@ public enum Metrics {
         guard labels.contains(true) else { return range.upperBound }
         let chosen: Double?
         if bootstrap > 0 {
-            let picks = bootstrapF1Curves(scores: scores, labels: labels, resamples: bootstrap).compactMap { pick($0, tolerance: tolerance) }
+            let picks = bootstrapThresholds(scores: scores, labels: labels, resamples: bootstrap, tolerance: tolerance)
             chosen = picks.isEmpty ? nil : picks.reduce(0, +) / Double(picks.count)
         } else {
             chosen = pick(f1Curve(scores: scores, labels: labels), tolerance: tolerance)
@@ -115,9 +115,10 @@ public enum Metrics {
         return curve
     }
 
-    /// `f1Curve` of each of `resamples` bootstrap draws of the rows (each draw: n rows with
-    /// replacement, by `SplitMix64` with a fixed seed), at the distinct scores the draw holds.
-    static func bootstrapF1Curves(scores: [Double], labels: [Bool], resamples: Int) -> [[(threshold: Double, f1: Double)]] {
+    /// The threshold `pick` chooses on each of `resamples` bootstrap draws of the rows (each draw:
+    /// n rows with replacement, by `SplitMix64` with a fixed seed; its F1 curve at the distinct
+    /// scores the draw holds); draws without a positive give none.
+    static func bootstrapThresholds(scores: [Double], labels: [Bool], resamples: Int, tolerance: Double) -> [Double] {
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
         var thresholds: [Double] = [], group = [Int](repeating: 0, count: scores.count)
         for (k, i) in order.enumerated() {
@@ -125,7 +126,7 @@ public enum Metrics {
             group[i] = thresholds.count - 1
         }
         var rng = SplitMix64(seed: 0xF1)
-        return (0..<resamples).map { _ in
+        return (0..<resamples).compactMap { _ in
             var tpAt = [Int](repeating: 0, count: thresholds.count), fpAt = tpAt
             var pos = 0
             for _ in scores.indices {
@@ -137,7 +138,7 @@ public enum Metrics {
                 tp += tpAt[g]; fp += fpAt[g]
                 curve.append((thresholds[g], pos > 0 ? Double(2 * tp) / Double(tp + fp + pos) : 0))   // 2·TP / (2·TP + FP + FN)
             }
-            return curve
+            return pick(curve, tolerance: tolerance)
         }
     }
 

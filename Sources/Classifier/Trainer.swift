@@ -61,7 +61,7 @@ public struct TrainOptions: Sendable {
         var out: [String: Double] = [:]
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard kv.count == 2, let head = Head.allCases.first(where: { $0.name == kv[0] && $0 != .any }),
+            guard kv.count == 2, let head = ModerationCategory(rawValue: kv[0]).flatMap(Head.init(category:)),
                   let v = Double(kv[1]), (0...1).contains(v) else { return nil }
             out[head.name] = v
         }
@@ -627,7 +627,7 @@ public enum Trainer {
             p1[head.rawValue] = Metrics.fitPlatt(logits: z, labels: y)
         }
         var cal = Calibrator(stage1: p1, anyBlend: anyBlend, headBlend: anyBlendByHead)
-        if cal.headBlend.contains(where: { $0 > 0 }) {
+        if cal.blendsAnyHead {
             for head in Head.allCases where head != .any && cal.headBlend[head.rawValue] > 0 {
                 var u: [Float] = [], y: [Bool] = []
                 for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
@@ -685,7 +685,7 @@ public enum Trainer {
                 "trainRows": String(data.rows.indices.filter { !data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }.count), "devRows": String(dev.count),
                 "loss": "masked logistic, AdaGrad",
             ])
-        if cal.headBlend.contains(where: { $0 > 0 }) { header.anyBlend = options.anyBlend; header.finalCalibration = final }
+        if cal.blendsAnyHead { header.anyBlend = options.anyBlend; header.finalCalibration = final }
         if !options.anyBlendByHead.isEmpty { header.anyBlendByHead = options.anyBlendByHead }
         if let d = options.sourceInterceptDecay { header.training["sourceIntercepts"] = "decay \(d), rate × \(options.sourceInterceptRate)" }
         if dense {

@@ -83,8 +83,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: rows per source it is trained on (a label-blind sample), plus every rare-category positive.")
     var perSource: Int = PreciseTraining.defaultPerSource
 
-    @Option(help: "Precise tier: MLPs per layer group, each with its own seed, logits averaged.")
-    var mlpSeeds: Int = PreciseTraining.mlpSeedsPerLayerGroup
+    @Option(help: "Precise tier: MLPs per layer group, each with its own seed, logits averaged (default: \(PreciseTraining.mlpSeedsPerLayerGroup)).")
+    var mlpSeeds: Int?
 
     @Option(help: "Thresholds: the lowest whose dev F1 is within this of the best (0: the max-F1 threshold).")
     var thresholdF1Tolerance: Double?
@@ -103,9 +103,10 @@ struct TrainCommand: ParsableCommand {
         o.epochs = epochs
         o.name = name
         o.threads = threads
-        if precise {
+        if precise { o = PreciseTraining.options(o) }
+        if let mlpSeeds {
+            guard precise else { throw ValidationError("--mlp-seeds: only with --precise (the fast tier has no MLP)") }
             guard mlpSeeds >= 1 else { throw ValidationError("--mlp-seeds: at least 1") }
-            o = PreciseTraining.options(o)
             o.mlpEnsemble = mlpSeeds
         }
         if let thresholdF1Tolerance {

@@ -197,7 +197,7 @@ struct ModelTests {
         #expect(abs(cal.blendedLogit(z, Head.violence.rawValue) - (-1 + 0.5 * 2)) < 1e-9)
         #expect(cal.probability(z, Head.sexual.rawValue) == 0.5)   // λ 0: stage 1 alone, σ(0)
         #expect(TrainOptions.parseHeadBlends("violence=0.6, harassment=0.5") == ["violence": 0.6, "harassment": 0.5])
-        for bad in ["any=0.6", "violence", "violence=2", "violense=0.6", ""] { #expect(TrainOptions.parseHeadBlends(bad) == nil, "\(bad)") }
+        for bad in ["any=0.6", "sexual/minors=0.5", "violence", "violence=2", "violense=0.6", ""] { #expect(TrainOptions.parseHeadBlends(bad) == nil, "\(bad)") }
 
         var o = smallOptions()
         o.anyBlendByHead = ["violence": 0.3]
@@ -214,6 +214,14 @@ struct ModelTests {
         #expect(plain.header.anyBlendByHead == nil)
         let t = "i will stab the guard with a knife"
         #expect(back.moderate(t) == clf.moderate(t) && clf.scores(t).categories != plain.scores(t).categories)
+        // A header whose per-category λ names no learned category, or lies outside 0…1, is refused at load.
+        for (bad, reason) in [(["violense": 0.3], "violense"), (["violence": 1.5], "outside 0…1")] {
+            var header = clf.header
+            header.anyBlendByHead = bad
+            try ModelFile.encode(header: header, weights: clf.weights).write(to: url)
+            do { _ = try ContentClassifier.load(contentsOf: url); Issue.record("loaded \(bad)") }
+            catch { #expect("\(error)".contains(reason) && "\(error)".contains(url.path), "\(error)") }
+        }
     }
 
     @Test func truncatedAndCorruptFilesFailLoudly() throws {

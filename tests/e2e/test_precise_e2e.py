@@ -230,4 +230,6 @@ def test_train_takes_seeds_per_layer_group_and_threshold_rules_and_refuses_bad_v
                                  ("--threshold-bootstrap", "20000", "--threshold-bootstrap: from 0 up to 10000")]:
         bad = train("--precise", "--encoder", "/nonexistent/enc", flag, value)
         assert bad.returncode != 0 and message in bad.stderr and bad.stdout == "", bad.stderr[-500:]
+    fast = train("--mlp-seeds", "2")
+    assert fast.returncode != 0 and "--mlp-seeds: only with --precise" in fast.stderr, fast.stderr[-500:]
     assert not (tmp_path / "m.bin").exists()
