@@ -63,7 +63,7 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable {
 /// | offset | size | content |
 /// | --- | --- | --- |
 /// | 0 | 8 | magic `WRDNCLF` followed by 0x00 |
-/// | 8 | 4 | format version (1) |
+/// | 8 | 4 | format version (1; 2 and 3 below) |
 /// | 12 | 4 | header length H in bytes |
 /// | 16 | H | header, UTF-8 JSON (`ModelHeader`) |
 /// | 16+H | 8 | weight count N = (2^bucketsLog2 + 1) × 8 |
@@ -73,10 +73,24 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable {
 /// Version 2 (the precise tier, `denseDim` D in the header) has, before the CRC, an 8-byte count
 /// M and M half floats: the weights over the sentence embedding, D × 8 when linear, or an MLP's
 /// D × K + K + K × 8 with K = `hiddenUnits` (layout in `EmbeddingMLP`).
+///
+/// Version 3 is version 2's layout (M is 0 when the header names no encoder) written when the
+/// header holds a field an older reader would skip without error and score differently for
+/// (`anyBlendByHead`): a Warden that knows versions 1 and 2 only refuses such a file at load
+/// instead of ignoring the field.
 public enum ModelFile {
     public static let magic: [UInt8] = Array("WRDNCLF".utf8) + [0]
     public static let formatVersion: UInt32 = 1
     public static let denseFormatVersion: UInt32 = 2
+    public static let headerFieldsFormatVersion: UInt32 = 3
+
+    /// The oldest format version that holds this header and weights without losing anything.
+    ///
+    ///     ModelFile.version(for: header, weights: w)   // 1 fast, 2 precise, 3 with anyBlendByHead
+    public static func version(for header: ModelHeader, weights: LinearWeights) -> UInt32 {
+        if !(header.anyBlendByHead ?? [:]).isEmpty { return headerFieldsFormatVersion }
+        return weights.denseDim > 0 ? denseFormatVersion : formatVersion
+    }
 
     public static func encode(header: ModelHeader, weights: LinearWeights) throws -> Data {
         let enc = JSONEncoder()
@@ -85,11 +99,12 @@ public enum ModelFile {
         var out = [UInt8]()
         out.reserveCapacity(28 + json.count + weights.storage.count * 2)
         out += magic
-        append32(&out, weights.denseDim > 0 ? denseFormatVersion : formatVersion)
+        let written = version(for: header, weights: weights)
+        append32(&out, written)
         append32(&out, UInt32(json.count))
         out += json
         appendHalves(&out, weights.storage)
-        if weights.denseDim > 0 { appendHalves(&out, weights.dense) }
+        if written != formatVersion { appendHalves(&out, weights.denseDim > 0 ? weights.dense : []) }
         let crc = out.withUnsafeBufferPointer { crc32Of($0) }
         append32(&out, crc)
         return Data(out)
@@ -130,21 +145,22 @@ public enum ModelFile {
         guard bytes.count >= 28 else { throw fail("too short (\(bytes.count) bytes): truncated or not a Warden model") }
         guard Array(bytes[0..<8]) == magic else { throw fail("bad magic: not a Warden classifier model") }
         let version = read32(bytes, 8)
-        guard version == formatVersion || version == denseFormatVersion else {
-            throw fail("unsupported format version \(version) (expected \(formatVersion) or \(denseFormatVersion))")
+        guard (formatVersion...headerFieldsFormatVersion).contains(version) else {
+            throw fail("unsupported format version \(version) (expected \(formatVersion) to \(headerFieldsFormatVersion); written by a newer Warden?)")
         }
+        let hasDenseBlock = version != formatVersion
         let h = Int(read32(bytes, 12))
         guard h > 0, 16 + h + 12 <= bytes.count else { throw fail("header length \(h) exceeds file size \(bytes.count): truncated") }
         let n = read64(bytes, 16 + h)
         guard n >= 0, n < (1 << 31) else { throw fail("weight count \(n) is corrupt") }
         var m = 0
-        if version == denseFormatVersion {
+        if hasDenseBlock {
             let at = 16 + h + 8 + 2 * n
             guard at + 8 + 4 <= bytes.count else { throw fail("truncated before the dense weights") }
             m = read64(bytes, at)
             guard m >= 0, m < (1 << 31) else { throw fail("dense weight count \(m) is corrupt") }
         }
-        let expected = 16 + h + 8 + 2 * n + (version == denseFormatVersion ? 8 + 2 * m : 0) + 4
+        let expected = 16 + h + 8 + 2 * n + (hasDenseBlock ? 8 + 2 * m : 0) + 4
         guard expected == bytes.count else {
             throw fail("size mismatch: \(bytes.count) bytes, expected \(expected) for \(n) weights (truncated or corrupt)")
         }
@@ -167,7 +183,7 @@ public enum ModelFile {
         let storage = readHalves(bytes, at: 16 + h + 8, count: n)
         if storage.contains(where: { !$0.isFinite }) { throw fail("weights contain NaN or infinity") }
         var weights = LinearWeights(buckets: buckets, storage: storage)
-        if version == denseFormatVersion {
+        if hasDenseBlock && (version == denseFormatVersion || header.denseDim != nil) {
             let hidden = header.hiddenUnits ?? 0
             guard let d = header.denseDim, d > 0, hidden >= 0, header.encoder != nil,
                   m == (hidden > 0 ? EmbeddingMLP.parameterCount(inputs: d, hidden: hidden) : d * headSlots) else {
@@ -179,6 +195,8 @@ public enum ModelFile {
             if weights.dense.contains(where: { !$0.isFinite }) { throw fail("dense weights contain NaN or infinity") }
         } else if header.denseDim != nil {
             throw fail("the header names an encoder but the file has no dense weights (format version 1)")
+        } else if m != 0 {
+            throw fail("\(m) dense weights but the header names no encoder")
         }
         return (header, weights)
     }

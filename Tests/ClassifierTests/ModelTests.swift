@@ -208,6 +208,11 @@ struct ModelTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("warden-blend-\(UUID().uuidString).bin")
         defer { try? FileManager.default.removeItem(at: url) }
         try clf.write(to: url)
+        // Format version 3, so that a Warden knowing versions 1 and 2 refuses the file instead of
+        // silently scoring without the per-category λ; the fast tier's empty dense block is a count of 0.
+        let bytes = try Data(contentsOf: url)
+        let plainBytes = try ModelFile.encode(header: plainHeader(clf), weights: clf.weights)
+        #expect(bytes[8] == 3 && plainBytes[8] == 1)
         let back = try ContentClassifier.load(contentsOf: url)
         #expect(back.calibrator == clf.calibrator)
         let plain = Trainer.fit(data, options: smallOptions())
@@ -222,6 +227,21 @@ struct ModelTests {
             do { _ = try ContentClassifier.load(contentsOf: url); Issue.record("loaded \(bad)") }
             catch { #expect("\(error)".contains(reason) && "\(error)".contains(url.path), "\(error)") }
         }
+    }
+
+    /// `clf`'s header without the per-category λ (a format version 1 file of the same weights).
+    private func plainHeader(_ clf: ContentClassifier) -> ModelHeader {
+        var h = clf.header
+        h.anyBlendByHead = nil
+        return h
+    }
+
+    @Test func newerFormatVersionsAreRefusedWithTheReason() throws {
+        let clf = trainedSmallModel()
+        var bytes = try ModelFile.encode(header: clf.header, weights: clf.weights)
+        bytes[8] = 4
+        do { _ = try ModelFile.decode(bytes, path: "m.bin"); Issue.record("decoded version 4") }
+        catch { #expect("\(error)".contains("m.bin") && "\(error)".contains("unsupported format version 4"), "\(error)") }
     }
 
     @Test func truncatedAndCorruptFilesFailLoudly() throws {

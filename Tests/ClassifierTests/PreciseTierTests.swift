@@ -138,6 +138,19 @@ struct PreciseTierTests {
         // A fast-tier model still writes format version 1.
         let fast = Trainer.fit(data, options: smallOptions())
         #expect(try ModelFile.encode(header: fast.header, weights: fast.weights)[8] == 1)
+        // With a per-category λ the precise model is format version 3 (same layout as 2) and round-trips.
+        var blended = clf.header
+        blended.anyBlendByHead = ["violence": 0.6]
+        let v3 = try ModelFile.encode(header: blended, weights: clf.weights)
+        #expect(v3[8] == 3)
+        let (h3, w3) = try ModelFile.decode(v3, path: "p.bin")
+        #expect(h3 == blended && w3 == clf.weights)
+        // Version 3 with dense weights but no encoder in the header is refused, not read as a fast model.
+        blended.denseDim = nil
+        blended.encoder = nil
+        let orphan = try ModelFile.encode(header: blended, weights: clf.weights)
+        do { _ = try ModelFile.decode(orphan, path: "p.bin"); Issue.record("decoded dense weights without an encoder") }
+        catch { #expect("\(error)".contains("names no encoder"), "\(error)") }
     }
 
     @Test func theEmbeddingCarriesWhatTheNGramsCannotSee() throws {

@@ -206,7 +206,8 @@ def test_train_refuses_an_embedding_cache_of_another_dimension_and_leaves_it_alo
 def test_train_takes_seeds_per_layer_group_and_threshold_rules_and_refuses_bad_values(tmp_path):
     """`--mlp-seeds 2` trains two MLPs per layer group (four in all), `--threshold-f1-tolerance`
     picks the lowest threshold near the best F1, and the precise tier's thresholds are bagged over
-    200 bootstrap draws of dev unless `--threshold-bootstrap 0`: all show in the design line before
+    200 bootstrap draws of dev unless `--threshold-bootstrap 0`, and `--any-blend-by-head` sets the
+    any-head shift per category: all show in the design line before
     anything is trained (the run then stops at the missing encoder); out-of-range values are refused."""
     data = tmp_path / "tiny.jsonl"
     data.write_text(json.dumps({"text": "hello", "labels": {"harassment": 0}, "source": "tiny", "split": "train"}) + "\n")
@@ -225,7 +226,13 @@ def test_train_takes_seeds_per_layer_group_and_threshold_rules_and_refuses_bad_v
     seeded = train("--precise", "--encoder", "/nonexistent/enc", "--mlp-seeds", "2", "--threshold-f1-tolerance", "0.01")
     design = next(line for line in seeded.stderr.splitlines() if line.startswith("design: "))
     assert "MLP ensemble over encoder layers 3+6, 6 × 2 seeds" in design and "thresholds within F1 0.01 of the best" in design
+    reblended = train("--precise", "--encoder", "/nonexistent/enc", "--any-blend-by-head", "violence=0.5")
+    assert "any blend 0.8 (violence 0.5)," in next(line for line in reblended.stderr.splitlines() if line.startswith("design: "))
+    one = train("--precise", "--encoder", "/nonexistent/enc", "--any-blend-by-head", "none")
+    assert "any blend 0.8, " in next(line for line in one.stderr.splitlines() if line.startswith("design: "))
     for flag, value, message in [("--mlp-seeds", "0", "--mlp-seeds: at least 1"),
+                                 ("--any-blend-by-head", "violense=0.6", "--any-blend-by-head: category=λ pairs"),
+                                 ("--any-blend-by-head", "violence=1.5", "--any-blend-by-head: category=λ pairs"),
                                  ("--threshold-f1-tolerance", "1.5", "--threshold-f1-tolerance: from 0 up to 1"),
                                  ("--threshold-bootstrap", "20000", "--threshold-bootstrap: from 0 up to 10000")]:
         bad = train("--precise", "--encoder", "/nonexistent/enc", flag, value)
