@@ -41,14 +41,27 @@ public enum EmbeddingMLP {
 
     /// Trains the ensemble's MLPs (one per `options.mlpMemberLayers`, or `mlpEnsemble` over the
     /// whole embedding) with different seeds and joins them into one (`join`): the mean of their
-    /// logits, at the cost of one MLP with that many times the hidden units.
+    /// logits, at the cost of one MLP with that many times the hidden units. With `threads` > 1 the
+    /// members train side by side (each is independent of the others, so the result is the same).
     static func trainEnsemble(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>],
-                              weights sampleW: [SIMD8<Float>], progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
-        let members = options.mlpMemberInputs(dimension: data.denseDim).enumerated().map { m, range in
+                              weights sampleW: [SIMD8<Float>], threads: Int = 1,
+                              progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
+        let inputs = options.mlpMemberInputs(dimension: data.denseDim)
+        let trained = LockedBox([(dense: [Float], bias: SIMD8<Float>)?](repeating: nil, count: inputs.count))
+        let report = LockedBox(progress)   // the first member reports its epochs
+        let member: @Sendable (Int) -> Void = { m in
             var o = options
             o.seed = options.seed &+ UInt64(m) &* 0x9E37_79B9
-            return train(data, options: o, rows: rows, targets: targets, weights: sampleW, inputs: range, progress: m == 0 ? progress : nil)
+            let mlp = train(data, options: o, rows: rows, targets: targets, weights: sampleW, inputs: inputs[m],
+                            progress: m == 0 ? { done, total in report.withLock { $0?(done, total) } } : nil)
+            trained.withLock { $0[m] = mlp }
         }
+        if threads > 1 && inputs.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: inputs.count, execute: member)
+        } else {
+            inputs.indices.forEach(member)
+        }
+        let members = trained.withLock { $0.map { $0! } }
         return members.count == 1 ? members[0] : join(members, inputs: data.denseDim, hidden: options.hiddenUnits)
     }
 

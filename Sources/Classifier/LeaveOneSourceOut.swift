@@ -118,7 +118,9 @@ public enum LeaveOneSourceOut {
             queue.async(group: group) {
                 defer { sem.signal() }
                 let start = ContinuousClock.now
-                var w = Trainer.train(data, options: options, include: { data.sourceOf[$0] != sIndex && !data.rows[$0].isDev && inTraining[$0] })
+                var foldOptions = options
+                foldOptions.threads = 1   // the folds themselves run side by side
+                var w = Trainer.train(data, options: foldOptions, include: { data.sourceOf[$0] != sIndex && !data.rows[$0].isDev && inTraining[$0] })
                 w.roundToHalf()
                 let calRows = data.rows.indices.filter { data.sourceOf[$0] != sIndex && data.rows[$0].isDev && inTraining[$0] }
                 let (calib, _) = Trainer.calibrate(data, weights: w, rows: calRows, anyBlend: options.anyBlend, anyBlendByHead: options.anyBlendByHead)

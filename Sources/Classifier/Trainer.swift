@@ -26,7 +26,8 @@ public struct TrainOptions: Sendable {
     public var anyBlendByHead: [String: Double] = [:]
     public var windowChars = 1000
     public var windowStride = 750
-    /// Worker threads for featurization and leave-one-source-out folds.
+    /// Worker threads for featurization, leave-one-source-out folds, and an MLP ensemble's members
+    /// (side by side when > 1; a leave-one-source-out fold trains its members one after another).
     public var threads = 2
     /// Precise tier: scale of the sentence-embedding inputs joined to the n-grams during training
     /// (0 = n-grams only, the fast tier). Folded into the weights afterwards.
@@ -545,7 +546,8 @@ public enum Trainer {
         if options.hiddenUnits > 0 {
             let rows = data.rows.indices.filter { include($0) && data.hasDense[$0] }
             let (targets, weights) = rowTargets(data, options: options, rows: rows, pseudo: pseudo)
-            let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
+            let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights,
+                                                           threads: options.threads, progress: progress)
             // Only the output layer is scaled by α: the hidden layer is shared by all slots.
             let hidden = options.hiddenUnits * options.mlpMembers
             let outputAt = data.denseDim * hidden + hidden

@@ -248,6 +248,11 @@ struct PreciseTierTests {
         let precise = try PreciseClassifier(model: model, encoder: emb)
         let h = ModerationCategory.hate.index
         #expect(precise.scores(["cockroaches rats"])[0].categories[h] > precise.scores(["picnic orchard"])[0].categories[h] + 0.2)
+        // Members trained side by side (threads 2) or one after another (threads 1): the same model.
+        var sequential = o, sideBySide = o
+        sequential.threads = 1
+        sideBySide.threads = 2
+        #expect(Trainer.fit(data, options: sideBySide).weights == Trainer.fit(data, options: sequential).weights)
     }
 
     @Test func preciseClassifierRefusesAFastModelOrAnotherDimension() throws {
