@@ -31,7 +31,7 @@ struct DesignOptions: ParsableArguments {
     /// Defaults are the shipped design (`TrainOptions()`).
     @Option var threads: Int = 2
     @Option var anyBlend: Double = TrainOptions().anyBlend
-    @Option(help: "Per-category any-head shift λ, e.g. harassment=0.6,violence=0.6 (the precise tier's: PreciseTraining.anyBlendByHead).") var anyBlendByHead: String?
+    @Option(help: "Per-category any-head shift λ, e.g. harassment=0.6,violence=0.6 (the precise tier's: PreciseTraining.anyBlendByHead), or none.") var anyBlendByHead: String?
     @Option var anyNegativeMinLabels: Int = TrainOptions().anyNegativeMinLabels
     @Option var name: String = "warden-fast-1"
     @Option(help: "Embedding cache (precise tier): rows found in it get their sentence embedding.") var embeddings: String?
@@ -71,7 +71,7 @@ struct DesignOptions: ParsableArguments {
         if !(sourceIntercepts >= 0) { throw ValidationError("--source-intercepts: a decay ≥ 0, not \(sourceIntercepts)") }
         if !(sourceInterceptRate > 0) { throw ValidationError("--source-intercept-rate: a multiple > 0, not \(sourceInterceptRate)") }
         if let encoderLayers, TrainOptions.parseLayers(encoderLayers) == nil { throw ValidationError("--encoder-layers: e.g. 3,6") }
-        if let anyBlendByHead, TrainOptions.parseHeadBlends(anyBlendByHead) == nil { throw ValidationError("--any-blend-by-head: category=λ pairs, e.g. violence=0.6") }
+        if let anyBlendByHead, TrainOptions.parseHeadBlends(anyBlendByHead) == nil { throw ValidationError("--any-blend-by-head: category=λ pairs with λ in 0…1, e.g. violence=0.6, or none") }
         if let mlpMemberLayers, TrainOptions.parseMemberLayers(mlpMemberLayers) == nil { throw ValidationError("--mlp-member-layers: e.g. 3+6,6") }
         if let problem = options.mlpMemberLayersProblem { throw ValidationError("--mlp-member-layers: \(problem)") }
         if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {

@@ -41,11 +41,10 @@ public enum EmbeddingMLP {
 
     /// Trains the ensemble's MLPs (one per `options.mlpMemberLayers`, or `mlpEnsemble` over the
     /// whole embedding) with different seeds and joins them into one (`join`): the mean of their
-    /// logits, at the cost of one MLP with that many times the hidden units. With `threads` > 1 the
-    /// members train side by side (each is independent of the others, so the result is the same).
+    /// logits, at the cost of one MLP with that many times the hidden units. With `options.threads`
+    /// > 1 the members train side by side (each is independent of the others: the same result).
     static func trainEnsemble(_ data: FeaturizedData, options: TrainOptions, rows: [Int], targets: [SIMD8<Float>],
-                              weights sampleW: [SIMD8<Float>], threads: Int = 1,
-                              progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
+                              weights sampleW: [SIMD8<Float>], progress: ((Int, Int) -> Void)?) -> (dense: [Float], bias: SIMD8<Float>) {
         let inputs = options.mlpMemberInputs(dimension: data.denseDim)
         let trained = LockedBox([(dense: [Float], bias: SIMD8<Float>)?](repeating: nil, count: inputs.count))
         let report = LockedBox(progress)   // the first member reports its epochs
@@ -56,7 +55,7 @@ public enum EmbeddingMLP {
                             progress: m == 0 ? { done, total in report.withLock { $0?(done, total) } } : nil)
             trained.withLock { $0[m] = mlp }
         }
-        if threads > 1 && inputs.count > 1 {
+        if options.threads > 1 && inputs.count > 1 {
             DispatchQueue.concurrentPerform(iterations: inputs.count, execute: member)
         } else {
             inputs.indices.forEach(member)

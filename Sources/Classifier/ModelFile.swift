@@ -176,10 +176,7 @@ public enum ModelFile {
         let buckets = 1 << header.features.bucketsLog2
         guard n == (buckets + 1) * headSlots else { throw fail("weight count \(n) does not match \(buckets) buckets") }
         guard header.windowChars > 0, header.windowStride > 0 else { throw fail("window sizes must be positive") }
-        for (name, blend) in header.anyBlendByHead ?? [:] {
-            guard ModerationCategory(rawValue: name).flatMap(Head.init(category:)) != nil else { throw fail("anyBlendByHead names \"\(name)\", not a learned category") }
-            guard (0...1).contains(blend) else { throw fail("anyBlendByHead λ \(blend) for \(name) is outside 0…1") }
-        }
+        if let problem = TrainOptions.headBlendProblem(header.anyBlendByHead ?? [:]) { throw fail(problem) }
         let storage = readHalves(bytes, at: 16 + h + 8, count: n)
         if storage.contains(where: { !$0.isFinite }) { throw fail("weights contain NaN or infinity") }
         var weights = LinearWeights(buckets: buckets, storage: storage)

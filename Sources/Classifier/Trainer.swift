@@ -56,17 +56,27 @@ public struct TrainOptions: Sendable {
     /// How many MLPs the embedding expert joins.
     public var mlpMembers: Int { (mlpMemberLayers?.count ?? 1) * max(1, mlpEnsemble) }
 
-    /// "harassment=0.6,violence=0.6" → per-category λ (`--any-blend-by-head`); nil when a name is
-    /// not a learned category or a value is not a number from 0 to 1.
+    /// "harassment=0.6,violence=0.6" → per-category λ (`--any-blend-by-head`); "none" → no
+    /// category with its own λ; nil when a pair is malformed or fails `headBlendProblem`.
     public static func parseHeadBlends(_ text: String) -> [String: Double]? {
+        if text.trimmingCharacters(in: .whitespaces) == "none" { return [:] }
         var out: [String: Double] = [:]
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard kv.count == 2, let head = ModerationCategory(rawValue: kv[0]).flatMap(Head.init(category:)),
-                  let v = Double(kv[1]), (0...1).contains(v) else { return nil }
-            out[head.name] = v
+            guard kv.count == 2, let v = Double(kv[1]) else { return nil }
+            out[kv[0]] = v
         }
-        return out.isEmpty ? nil : out
+        return out.isEmpty || headBlendProblem(out) != nil ? nil : out
+    }
+
+    /// Why these per-category λ cannot be used (nil: they can): each name must be a learned
+    /// category and each λ from 0 to 1. Checked where λ come in: the command line and the model file.
+    public static func headBlendProblem(_ blends: [String: Double]) -> String? {
+        for (name, blend) in blends.sorted(by: { $0.key < $1.key }) {
+            guard ModerationCategory(rawValue: name).flatMap(Head.init(category:)) != nil else { return "anyBlendByHead names \"\(name)\", not a learned category" }
+            guard (0...1).contains(blend) else { return "anyBlendByHead λ \(blend) for \(name) is outside 0…1" }
+        }
+        return nil
     }
 
     /// "3,6" → `[3, 6]` (`--encoder-layers`); nil when a part is not a number.
@@ -546,8 +556,7 @@ public enum Trainer {
         if options.hiddenUnits > 0 {
             let rows = data.rows.indices.filter { include($0) && data.hasDense[$0] }
             let (targets, weights) = rowTargets(data, options: options, rows: rows, pseudo: pseudo)
-            let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights,
-                                                           threads: options.threads, progress: progress)
+            let (dense, bias) = EmbeddingMLP.trainEnsemble(data, options: options, rows: rows, targets: targets, weights: weights, progress: progress)
             // Only the output layer is scaled by α: the hidden layer is shared by all slots.
             let hidden = options.hiddenUnits * options.mlpMembers
             let outputAt = data.denseDim * hidden + hidden

@@ -111,8 +111,8 @@ public enum TrainingDriver {
     }
 
     /// The per-category λ part of `describe`: " (harassment 0.6, violence 0.6)", or "".
-    static func describeHeadBlends(_ o: TrainOptions) -> String {
-        o.anyBlendByHead.isEmpty ? "" : " (" + o.anyBlendByHead.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    public static func describeHeadBlends(_ blends: [String: Double]) -> String {
+        blends.isEmpty ? "" : " (" + blends.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
 
     /// The source-intercept part of `describe` (nil when they are off).
@@ -133,7 +133,7 @@ public enum TrainingDriver {
         var parts = ["buckets 2^\(f.bucketsLog2)", "words uni \(f.wordUnigrams) bi \(f.wordBigrams) (w \(f.wordWeight))",
                      "chars \(f.charMin)-\(f.charMax) (w \(f.charWeight))", "epochs \(o.epochs)", "lr \(o.learningRate)", "l2 \(o.l2)",
                      "source cap \(Int(o.sourceCap))", "positive share \(o.positiveShare)", "any head \(o.trainAnyHead)",
-                     "any blend \(o.anyBlend)" + describeHeadBlends(o), "any-negative min labels \(o.anyNegativeMinLabels)", "seed \(o.seed)"]
+                     "any blend \(o.anyBlend)" + describeHeadBlends(o.anyBlendByHead), "any-negative min labels \(o.anyNegativeMinLabels)", "seed \(o.seed)"]
         if o.weakNegativeWeight > 0 {
             parts.append("weak negatives × \(o.weakNegativeWeight)" + (o.weakNegativeHeads.map { " on " + $0.map(\.name).sorted().joined(separator: ",") } ?? ""))
         }

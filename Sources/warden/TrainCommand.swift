@@ -92,7 +92,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Thresholds: the mean of the thresholds picked on this many bootstrap draws of the dev rows (0: picked on the dev rows).")
     var thresholdBootstrap: Int?
 
-    @Option(help: "Any-head shift λ per category, e.g. harassment=0.6,violence=0.6 (categories not named keep 0.8; the precise tier's default: \(PreciseTraining.anyBlendByHead.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))). \"none\": one λ for all.")
+    @Option(help: "Any-head shift λ per category, e.g. harassment=0.6,violence=0.6 (categories not named keep \(TrainOptions().anyBlend)), or none. Precise tier default:\(TrainingDriver.describeHeadBlends(PreciseTraining.anyBlendByHead)).")
     var anyBlendByHead: String?
 
     /// The project-written rows the `--no-…-augmentation` flags leave in.
@@ -121,9 +121,10 @@ struct TrainCommand: ParsableCommand {
             o.thresholdBootstrap = thresholdBootstrap
         }
         if let anyBlendByHead {
-            if anyBlendByHead == "none" { o.anyBlendByHead = [:] }
-            else if let blends = TrainOptions.parseHeadBlends(anyBlendByHead) { o.anyBlendByHead = blends }
-            else { throw ValidationError("--any-blend-by-head: category=λ pairs with λ in 0…1, e.g. violence=0.6, or none") }
+            guard let blends = TrainOptions.parseHeadBlends(anyBlendByHead) else {
+                throw ValidationError("--any-blend-by-head: category=λ pairs with λ in 0…1, e.g. violence=0.6, or none")
+            }
+            o.anyBlendByHead = blends
         }
         if let embeddingWindows { o.embeddingWindows = embeddingWindows }
         if let encoderLayers {

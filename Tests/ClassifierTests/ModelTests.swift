@@ -197,6 +197,7 @@ struct ModelTests {
         #expect(abs(cal.blendedLogit(z, Head.violence.rawValue) - (-1 + 0.5 * 2)) < 1e-9)
         #expect(cal.probability(z, Head.sexual.rawValue) == 0.5)   // λ 0: stage 1 alone, σ(0)
         #expect(TrainOptions.parseHeadBlends("violence=0.6, harassment=0.5") == ["violence": 0.6, "harassment": 0.5])
+        #expect(TrainOptions.parseHeadBlends("none") == [:])
         for bad in ["any=0.6", "sexual/minors=0.5", "violence", "violence=2", "violense=0.6", ""] { #expect(TrainOptions.parseHeadBlends(bad) == nil, "\(bad)") }
 
         var o = smallOptions()

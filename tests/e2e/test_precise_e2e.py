@@ -166,6 +166,14 @@ def test_train_adds_each_tiers_project_rows_and_the_flags_leave_them_out(tmp_pat
     fast, sources = added("--out", str(tmp_path / "fast.bin"))
     assert fast.returncode == 0, fast.stderr[-2000:]
     assert "warden_sexual" in sources and not {"warden_requests", "warden_everyday"} & sources, sources
+    # `--any-blend-by-head` reaches the written model: its header carries the λ and the file is
+    # format version 3, which a Warden that knows only versions 1 and 2 refuses; without it, version 1.
+    blended, _ = added("--out", str(tmp_path / "blend.bin"), "--any-blend-by-head", "violence=0.5")
+    assert blended.returncode == 0, blended.stderr[-2000:]
+    raw = (tmp_path / "blend.bin").read_bytes()
+    header = json.loads(raw[16:16 + int.from_bytes(raw[12:16], "little")])
+    assert raw[8] == 3 and header["anyBlendByHead"] == {"violence": 0.5}, header.get("anyBlendByHead")
+    assert (tmp_path / "fast.bin").read_bytes()[8] == 1
     _, sources = added("--out", str(tmp_path / "fast2.bin"), "--no-sexual-augmentation")
     assert "warden_sexual" not in sources and "warden_threats" in sources, sources
     precise, sources = added("--precise", "--encoder", "/nonexistent/enc", "--out", str(tmp_path / "p.bin"))
