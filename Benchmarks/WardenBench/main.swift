@@ -43,6 +43,8 @@ struct DesignOptions: ParsableArguments {
     @Option(help: "Late fusion weight α of the embedding model (unset: joint model).") var lateFusion: Float?
     @Option(help: "Late fusion: hidden units of the embedding MLP (0: linear).") var hidden: Int = 0
     @Option var mlpEpochs: Int = 8
+    @Option(help: "Average the n-gram weights over the last N epochs (averaged SGD; 0: off).") var averageEpochs: Int = 0
+    @Option(help: "Late fusion: average the MLP's weights over its last N epochs (SWA; 0: off).") var mlpAverageEpochs: Int = 0
     @Option(help: "Late fusion: MLPs with different seeds, logits averaged (with --mlp-member-layers: seeds per layer group).") var mlpEnsemble: Int = 1
     @Option(help: "The encoder layers the --embeddings cache holds, in order (e.g. 3,6).") var encoderLayers: String?
     @Option(help: "Late fusion: one MLP per group of pooled layers it reads (e.g. 3+6,6).") var mlpMemberLayers: String?
@@ -111,6 +113,8 @@ struct DesignOptions: ParsableArguments {
         o.lateFusion = lateFusion
         o.hiddenUnits = hidden
         o.mlpEpochs = mlpEpochs
+        o.averageEpochs = averageEpochs
+        o.mlpAverageEpochs = mlpAverageEpochs
         o.mlpEnsemble = mlpEnsemble
         o.encoderLayers = encoderLayers.flatMap(TrainOptions.parseLayers)
         o.mlpMemberLayers = mlpMemberLayers.flatMap(TrainOptions.parseMemberLayers)

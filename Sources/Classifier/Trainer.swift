@@ -39,7 +39,13 @@ public struct TrainOptions: Sendable {
     public var lateFusion: Float?
     /// Late fusion: hidden units of the embedding expert (0: a linear model over the embedding).
     public var hiddenUnits = 0
+    /// The n-gram weights are the mean of snapshots over the last this many epochs (averaged SGD,
+    /// `WeightAverage`; 0: the last step's weights). The dense weights of a joint model are not averaged.
+    public var averageEpochs = 0
     public var mlpEpochs = 8
+    /// Late fusion: the MLP's weights are the mean of snapshots over its last this many epochs
+    /// (stochastic weight averaging, `WeightAverage`; 0: the last step's weights).
+    public var mlpAverageEpochs = 0
     /// Late fusion: MLPs trained with different seeds whose logits are averaged (joined into one
     /// MLP of `mlpMembers × hiddenUnits` hidden units; 1: a single MLP). With `mlpMemberLayers`,
     /// the seeds per layer group: `[[3, 6], [6]]` with 2 trains four MLPs.
@@ -409,6 +415,7 @@ public enum Trainer {
         let l2 = options.l2
         let eps: Float = 1e-8
         var intercepts = SourceIntercepts(data, options: options, rows: rowIDs, targets: targets, weights: sampleW, learningRate: lr)
+        var average = WeightAverage(epochs: options.epochs, averagedEpochs: options.averageEpochs, rowsPerEpoch: rowIDs.count)
         for epoch in 0..<options.epochs {
             order.shuffle(using: &rng)
             weights.storage.withUnsafeMutableBufferPointer { wBuf in
@@ -416,7 +423,8 @@ public enum Trainer {
                     let wRaw = UnsafeMutableRawPointer(wBuf.baseAddress!)
                     let gRaw = UnsafeMutableRawPointer(gBuf.baseAddress!)
                     let biasOff = buckets * headSlots * 4
-                    for k in order {
+                    for (step, k) in order.enumerated() {
+                        defer { average.observe(epoch: epoch, step: step, weights: UnsafePointer(wBuf.baseAddress!), count: wBuf.count, bias: .zero) }
                         let r = rowIDs[k]
                         let sw = sampleW[k]
                         let (idx, val, nAll) = data.vector(data.trainSegment[r])
@@ -466,6 +474,7 @@ public enum Trainer {
             }
             progress?(epoch + 1, options.epochs)
         }
+        if let averaged = average.result { weights.storage = averaged.dense }
         // Fold the input scale into the dense weights: scoring uses the embedding as it is.
         weights.dense = denseW.map { $0 * scale }
         return weights

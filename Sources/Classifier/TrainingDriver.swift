@@ -141,6 +141,8 @@ public enum TrainingDriver {
             parts.append("self-training × \(o.pseudoLabelWeight) (negative below \(o.pseudoNegativeBelow), positive above \(o.pseudoPositiveAbove))")
         }
         if let intercepts = describeIntercepts(o) { parts.append(intercepts) }
+        if o.averageEpochs > 0 { parts.append("n-gram weights averaged over the last \(o.averageEpochs) epochs") }
+        if o.mlpAverageEpochs > 0 { parts.append("MLP weights averaged over the last \(o.mlpAverageEpochs) epochs") }
         if o.thresholdF1Tolerance > 0 { parts.append("thresholds within F1 \(o.thresholdF1Tolerance) of the best, the lowest") }
         if o.thresholdBootstrap > 0 { parts.append("thresholds bagged over \(o.thresholdBootstrap) bootstrap draws of dev") }
         if let members = o.mlpMemberLayers {

@@ -2,6 +2,13 @@ import Testing
 import WardenCore
 @testable import Classifier
 
+/// The two-"layer" embedding of `twoLayerData`: layer 1 is half of layer 2.
+private struct Doubled: SentenceEmbedding {
+    let inner = TopicEmbedder()
+    var dimension: Int { 8 }
+    func embed(_ texts: [String], maxTokens: Int) -> [[Float]] { inner.embed(texts, maxTokens: maxTokens).map { $0.map { $0 * 0.5 } + $0 } }
+}
+
 /// The embedding expert as an ensemble of MLPs that read different pooled encoder layers (the
 /// shipped precise design: one MLP over layers 3 and 6, one over layer 6 alone).
 @Suite("Precise tier: MLP ensemble over encoder layers")
@@ -47,11 +54,6 @@ struct MLPEnsembleTests {
             #expect(d < 4 ? second.allSatisfy { $0 == 0 } : second.contains { $0 != 0 }, "member 1, value \(d): \(second)")
         }
         // It still scores: a violent text above a benign one on the precise path.
-        struct Doubled: SentenceEmbedding {
-            let inner = TopicEmbedder()
-            var dimension: Int { 8 }
-            func embed(_ texts: [String], maxTokens: Int) -> [[Float]] { inner.embed(texts, maxTokens: maxTokens).map { $0.map { $0 * 0.5 } + $0 } }
-        }
         let precise = try PreciseClassifier(model: model, encoder: Doubled())
         let v = ModerationCategory.violence.index
         let s = precise.scores(["he will stab and strangle them with a machete", "a picnic in the orchard after the museum"])
@@ -79,6 +81,50 @@ struct MLPEnsembleTests {
         }
     }
 
+    /// Weight averaging: four snapshots per averaged epoch, none before; the result is their mean.
+    @Test func weightAverageTakesFourSnapshotsPerAveragedEpochAndReturnsTheirMean() {
+        var off = WeightAverage(epochs: 3, averagedEpochs: 0, rowsPerEpoch: 8)
+        var average = WeightAverage(epochs: 3, averagedEpochs: 2, rowsPerEpoch: 8)
+        var values: [Float] = []
+        for epoch in 0..<3 {
+            for step in 0..<8 {
+                let w: [Float] = [Float(epoch * 8 + step), -1]
+                w.withUnsafeBufferPointer { p in
+                    off.observe(epoch: epoch, step: step, weights: p.baseAddress!, count: 2, bias: .init(repeating: 1))
+                    average.observe(epoch: epoch, step: step, weights: p.baseAddress!, count: 2, bias: .init(repeating: Float(epoch)))
+                }
+                if epoch >= 1 && (step + 1) % 2 == 0 { values.append(w[0]) }
+            }
+        }
+        #expect(off.result == nil)
+        #expect(average.snapshots == 8 && values == [9, 11, 13, 15, 17, 19, 21, 23])
+        let result = average.result!
+        #expect(result.dense == [values.reduce(0, +) / 8, -1])
+        #expect(result.bias == SIMD8<Float>(repeating: 1.5))
+        // Fewer rows than snapshots: one per row.
+        var small = WeightAverage(epochs: 1, averagedEpochs: 1, rowsPerEpoch: 3)
+        for step in 0..<3 { [Float(step)].withUnsafeBufferPointer { small.observe(epoch: 0, step: step, weights: $0.baseAddress!, count: 1, bias: .zero) } }
+        #expect(small.snapshots == 3 && small.result!.dense == [1])
+    }
+
+    /// An MLP trained with weight averaging differs from the last step's, and still ranks a
+    /// violent text above a benign one; without averaging the result is the old one, unchanged.
+    @Test func averagedMLPWeightsAreTheTrajectorysMeanAndStillScore() throws {
+        let (data, base) = twoLayerData()
+        let plain = Trainer.fit(data, options: base)
+        var o = base
+        o.mlpAverageEpochs = 0
+        #expect(Trainer.fit(data, options: o).weights.dense == plain.weights.dense)
+        o.mlpAverageEpochs = 2
+        let averaged = Trainer.fit(data, options: o)
+        #expect(averaged.weights.dense.count == plain.weights.dense.count)
+        #expect(averaged.weights.dense != plain.weights.dense)
+        let precise = try PreciseClassifier(model: averaged, encoder: Doubled())
+        let v = ModerationCategory.violence.index
+        let s = precise.scores(["he will stab and strangle them with a machete", "a picnic in the orchard after the museum"])
+        #expect(s[0].categories[v] > s[1].categories[v])
+    }
+
     /// Synthetic rows with a two-"layer" embedding (layer 1 is half of layer 2) and small precise
     /// options with one MLP over both layers and one over layer 2 alone.
     private func twoLayerData() -> (FeaturizedData, TrainOptions) {
@@ -86,7 +132,7 @@ struct MLPEnsembleTests {
         let emb = TopicEmbedder()
         var table = EmbeddingTable(dimension: 2 * emb.dimension)
         for (r, e) in zip(rows, emb.embed(rows.map(\.text), maxTokens: 128)) {
-            table[TextKey(r.text)] = e.map { $0 * 0.5 } + e   // "layer 1" then "layer 2"
+            table[TextKey(r.text)] = e.map { $0 * 0.5 } + e   // "layer 1" then "layer 2", as `Doubled`
         }
         let data = FeaturizedData(rows: rows, features: smallOptions().features, windowChars: 1000, windowStride: 750, threads: 1)
         data.attach(table)

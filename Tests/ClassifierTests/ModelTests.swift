@@ -166,6 +166,24 @@ struct ModelTests {
         #expect(a != c)
     }
 
+    /// Averaged SGD: the n-gram weights are the mean of the last epochs' snapshots, not the last
+    /// step's, and the averaged model still separates the classes.
+    @Test func averagedNGramWeightsDifferAndStillSeparate() {
+        let rows = syntheticRows()
+        var o = smallOptions()
+        let data = FeaturizedData(rows: rows, features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
+        let plain = Trainer.train(data, options: o, include: { _ in true })
+        o.averageEpochs = 4
+        let averaged = Trainer.train(data, options: o, include: { _ in true })
+        #expect(averaged.storage.count == plain.storage.count && averaged.storage != plain.storage)
+        let clf = Trainer.fit(data, options: o)
+        let any = Trainer.evaluate(clf, rows: rows).first { $0.name.hasPrefix("any category") }!
+        #expect((any.auprc ?? 0) > 0.9)
+        let violent = clf.scores("i will stab the guard with a knife").categories
+        let benign = clf.scores("we visited the festival and had great food").categories
+        #expect(violent[ModerationCategory.violence.index] > benign[ModerationCategory.violence.index] + 0.2)
+    }
+
     func trainedSmallModel() -> ContentClassifier {
         let o = smallOptions()
         let data = FeaturizedData(rows: syntheticRows(), features: o.features, windowChars: 1000, windowStride: 750, threads: 1)
