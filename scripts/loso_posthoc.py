@@ -67,7 +67,11 @@ def evaluate(score_fn, name, verbose=False):
     print(f"{name}: {mean:.4f}" + ("  " + " ".join(f"{k[:10]}={v:.3f}" for k, v in sorted(res.items())) if verbose else ""))
     return mean, res
 def sig(x): return 0.5 * (1 + np.tanh(0.5 * x))
-def shipped(alpha_n=1.0, alpha_d=1.0, blend=0.8, reduce="max", any_w=0.0, cats=range(6)):
+# The shipped any-head shift λ per category (sexual, hate, hate/threatening, harassment, self-harm,
+# violence): PreciseTraining.anyBlendByHead over TrainOptions.anyBlend 0.8 (session 17).
+SHIPPED_BLEND = np.array([0.8, 0.8, 0.6, 0.6, 0.6, 0.6])
+def shipped(alpha_n=1.0, alpha_d=1.0, blend=SHIPPED_BLEND, reduce="max", any_w=0.0, cats=range(6)):
+    blend = np.broadcast_to(np.asarray(blend, dtype=np.float64), (6,))
     def fn(Lc, Nc, Dc, Nt, Dt):
         Zc = alpha_n * Nc + alpha_d * Dc; Zt = alpha_n * Nt + alpha_d * Dt
         p1 = []
@@ -81,7 +85,7 @@ def shipped(alpha_n=1.0, alpha_d=1.0, blend=0.8, reduce="max", any_w=0.0, cats=r
         P = []
         for h in range(6):
             m = Lc[:, h] >= 0
-            a, b = platt(Uc[m, h], Lc[m, h] == 1) if blend > 0 else (1, 0)
+            a, b = platt(Uc[m, h], Lc[m, h] == 1) if blend[h] > 0 else (1, 0)
             P.append(sig(a * Ut[:, h] + b))
         P = np.stack(P, 1)[:, list(cats)]
         if reduce == "max": s = P.max(1)

@@ -123,7 +123,7 @@ public enum LeaveOneSourceOut {
                 var w = Trainer.train(data, options: foldOptions, include: { data.sourceOf[$0] != sIndex && !data.rows[$0].isDev && inTraining[$0] })
                 w.roundToHalf()
                 let calRows = data.rows.indices.filter { data.sourceOf[$0] != sIndex && data.rows[$0].isDev && inTraining[$0] }
-                let (calib, _) = Trainer.calibrate(data, weights: w, rows: calRows, anyBlend: options.anyBlend, anyBlendByHead: options.anyBlendByHead)
+                let (calib, _) = Trainer.calibrate(data, weights: w, rows: calRows, options: options, thresholds: false)
                 let testRows = data.rows.indices.filter { data.sourceOf[$0] == sIndex && inTest[$0] }
                 if let rowSink {
                     for r in calRows { rowSink(rawRow(data, w, row: r, fold: sName, role: "cal")) }

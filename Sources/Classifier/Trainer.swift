@@ -633,9 +633,16 @@ public enum Trainer {
         return [data.withDense(r) { w.denseLogits($0) }] + (data.windowDense[r] ?? []).map { w.denseLogits($0) }
     }
 
-    /// Fits the calibration (see `Calibrator`) on `rows` and picks max-F1 thresholds.
-    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], anyBlend: Double = 0, anyBlendByHead: [String: Double] = [:],
-                                 f1Tolerance: Double = 0, bootstrap: Int = 0) -> (calibrator: Calibrator, thresholds: [String: Double]) {
+    /// Fits the calibration (see `Calibrator`: `options.anyBlend`, `options.anyBlendByHead`) on
+    /// `rows` and picks thresholds (`options.thresholdF1Tolerance`, `options.thresholdBootstrap`),
+    /// or none with `thresholds: false` (a leave-one-source-out fold needs scores only).
+    ///
+    /// ```swift
+    /// let (calibrator, thresholds) = Trainer.calibrate(data, weights: w, rows: dev, options: options)
+    /// ```
+    public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], options: TrainOptions,
+                                 thresholds: Bool = true) -> (calibrator: Calibrator, thresholds: [String: Double]) {
+        let anyBlend = options.anyBlend, anyBlendByHead = options.anyBlendByHead
         let logits = rows.map { evalLogits(data, weights, row: $0) }
         var p1 = [Platt](repeating: Platt(), count: headSlots)
         var p2 = [Platt](repeating: Platt(), count: headSlots)
@@ -658,13 +665,15 @@ public enum Trainer {
             cal = Calibrator(stage1: p1, anyBlend: anyBlend, headBlend: anyBlendByHead, stage2: p2)
         }
         var thr: [String: Double] = [:]
+        guard thresholds else { return (cal, thr) }
         for head in Head.allCases {
             guard let c = head.category else { continue }
             var s: [Double] = [], y: [Bool] = []
             for (k, r) in rows.enumerated() where data.rows[r].labels[head.rawValue] >= 0 {
                 s.append(cal.probability(logits[k], head.rawValue)); y.append(data.rows[r].labels[head.rawValue] == 1)
             }
-            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y, tolerance: f1Tolerance, bootstrap: bootstrap)
+            thr[c.rawValue] = Metrics.maxF1Threshold(scores: s, labels: y, tolerance: options.thresholdF1Tolerance,
+                                                     bootstrap: options.thresholdBootstrap)
         }
         // Rule categories: flag at a fraction of the parent's threshold (see docs/classifier.md).
         thr[ModerationCategory.sexualMinors.rawValue] = (thr["sexual"] ?? 0.5) * 0.5
@@ -689,9 +698,7 @@ public enum Trainer {
         w.roundToHalf()
         let dense = w.denseDim > 0
         let dev = data.rows.indices.filter { data.rows[$0].isDev && include($0) && (!dense || data.hasDense[$0]) }
-        let (cal, thr) = calibrate(data, weights: w, rows: dev, anyBlend: options.anyBlend, anyBlendByHead: options.anyBlendByHead,
-                                   f1Tolerance: options.thresholdF1Tolerance,
-                                   bootstrap: options.thresholdBootstrap)
+        let (cal, thr) = calibrate(data, weights: w, rows: dev, options: options)
         var calib: [String: Platt] = [:], final: [String: Platt] = [:]
         for h in Head.allCases { calib[h.name] = cal.stage1[h.rawValue]; final[h.name] = cal.stage2[h.rawValue] }
         var header = ModelHeader(
