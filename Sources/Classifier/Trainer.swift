@@ -715,6 +715,8 @@ public enum Trainer {
         if cal.blendsAnyHead { header.anyBlend = options.anyBlend; header.finalCalibration = final }
         if !options.anyBlendByHead.isEmpty { header.anyBlendByHead = options.anyBlendByHead }
         if let d = options.sourceInterceptDecay { header.training["sourceIntercepts"] = "decay \(d), rate × \(options.sourceInterceptRate)" }
+        if options.averageEpochs > 0 { header.training["averageEpochs"] = String(options.averageEpochs) }
+        if dense && options.mlpAverageEpochs > 0 { header.training["mlpAverageEpochs"] = String(options.mlpAverageEpochs) }
         if dense {
             header.encoder = options.encoderName
             header.denseDim = w.denseDim

@@ -86,6 +86,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Precise tier: MLPs per layer group, each with its own seed, logits averaged (default: \(PreciseTraining.mlpSeedsPerLayerGroup)).")
     var mlpSeeds: Int?
 
+    @Option(help: "Average the n-gram weights over the last N epochs (averaged SGD; 0: the last step's weights, the default).")
+    var averageEpochs: Int?
+
+    @Option(help: "Precise tier: average each MLP's weights over its last N epochs (stochastic weight averaging; 0: the last step's weights, the default).")
+    var mlpAverageEpochs: Int?
+
     @Option(help: "Thresholds: the lowest whose dev F1 is within this of the best (0: the max-F1 threshold).")
     var thresholdF1Tolerance: Double?
 
@@ -111,6 +117,15 @@ struct TrainCommand: ParsableCommand {
             guard precise else { throw ValidationError("--mlp-seeds: only with --precise (the fast tier has no MLP)") }
             guard mlpSeeds >= 1 else { throw ValidationError("--mlp-seeds: at least 1") }
             o.mlpEnsemble = mlpSeeds
+        }
+        if let averageEpochs {
+            guard (0...o.epochs).contains(averageEpochs) else { throw ValidationError("--average-epochs: from 0 up to --epochs (\(o.epochs))") }
+            o.averageEpochs = averageEpochs
+        }
+        if let mlpAverageEpochs {
+            guard precise else { throw ValidationError("--mlp-average-epochs: only with --precise (the fast tier has no MLP)") }
+            guard (0...o.mlpEpochs).contains(mlpAverageEpochs) else { throw ValidationError("--mlp-average-epochs: from 0 up to the MLP's \(o.mlpEpochs) epochs") }
+            o.mlpAverageEpochs = mlpAverageEpochs
         }
         if let thresholdF1Tolerance {
             guard (0..<1).contains(thresholdF1Tolerance) else { throw ValidationError("--threshold-f1-tolerance: from 0 up to 1") }

@@ -174,6 +174,14 @@ def test_train_adds_each_tiers_project_rows_and_the_flags_leave_them_out(tmp_pat
     header = json.loads(raw[16:16 + int.from_bytes(raw[12:16], "little")])
     assert raw[8] == 3 and header["anyBlendByHead"] == {"violence": 0.5}, header.get("anyBlendByHead")
     assert (tmp_path / "fast.bin").read_bytes()[8] == 1
+    # `--average-epochs` (averaged SGD of the n-gram weights) is recorded in the header and changes them.
+    averaged, _ = added("--out", str(tmp_path / "avg.bin"), "--average-epochs", "2")
+    assert averaged.returncode == 0, averaged.stderr[-2000:]
+    assert "n-gram weights averaged over the last 2 epochs" in averaged.stderr
+    raw = (tmp_path / "avg.bin").read_bytes()
+    header = json.loads(raw[16:16 + int.from_bytes(raw[12:16], "little")])
+    assert header["training"]["averageEpochs"] == "2" and raw != (tmp_path / "fast.bin").read_bytes()
+    assert "averageEpochs" not in json.loads((tmp_path / "fast.bin").read_bytes()[16:16 + int.from_bytes((tmp_path / "fast.bin").read_bytes()[12:16], "little")])["training"]
     _, sources = added("--out", str(tmp_path / "fast2.bin"), "--no-sexual-augmentation")
     assert "warden_sexual" not in sources and "warden_threats" in sources, sources
     precise, sources = added("--precise", "--encoder", "/nonexistent/enc", "--out", str(tmp_path / "p.bin"))
@@ -236,15 +244,22 @@ def test_train_takes_seeds_per_layer_group_and_threshold_rules_and_refuses_bad_v
     assert "MLP ensemble over encoder layers 3+6, 6 × 2 seeds" in design and "thresholds within F1 0.01 of the best" in design
     reblended = train("--precise", "--encoder", "/nonexistent/enc", "--any-blend-by-head", "violence=0.5")
     assert "any blend 0.8 (violence 0.5)," in next(line for line in reblended.stderr.splitlines() if line.startswith("design: "))
+    swa = train("--precise", "--encoder", "/nonexistent/enc", "--mlp-average-epochs", "6", "--average-epochs", "2")
+    design = next(line for line in swa.stderr.splitlines() if line.startswith("design: "))
+    assert "MLP weights averaged over the last 6 epochs" in design and "n-gram weights averaged over the last 2 epochs" in design
     one = train("--precise", "--encoder", "/nonexistent/enc", "--any-blend-by-head", "none")
     assert "any blend 0.8, " in next(line for line in one.stderr.splitlines() if line.startswith("design: "))
     for flag, value, message in [("--mlp-seeds", "0", "--mlp-seeds: at least 1"),
                                  ("--any-blend-by-head", "violense=0.6", "--any-blend-by-head: category=λ pairs"),
                                  ("--any-blend-by-head", "violence=1.5", "--any-blend-by-head: category=λ pairs"),
                                  ("--threshold-f1-tolerance", "1.5", "--threshold-f1-tolerance: from 0 up to 1"),
-                                 ("--threshold-bootstrap", "20000", "--threshold-bootstrap: from 0 up to 10000")]:
+                                 ("--threshold-bootstrap", "20000", "--threshold-bootstrap: from 0 up to 10000"),
+                                 ("--mlp-average-epochs", "13", "--mlp-average-epochs: from 0 up to the MLP's 12 epochs"),
+                                 ("--average-epochs", "4", "--average-epochs: from 0 up to --epochs (3)")]:
         bad = train("--precise", "--encoder", "/nonexistent/enc", flag, value)
         assert bad.returncode != 0 and message in bad.stderr and bad.stdout == "", bad.stderr[-500:]
     fast = train("--mlp-seeds", "2")
     assert fast.returncode != 0 and "--mlp-seeds: only with --precise" in fast.stderr, fast.stderr[-500:]
+    fast = train("--mlp-average-epochs", "6")
+    assert fast.returncode != 0 and "--mlp-average-epochs: only with --precise" in fast.stderr, fast.stderr[-500:]
     assert not (tmp_path / "m.bin").exists()
