@@ -43,11 +43,13 @@ enum FakeUpstream {
         let includeUsage = (object["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
         switch model {
         case "slow":
-            try await Task.sleep(for: .seconds(3))
+            // Past the 2 s read timeout of `testConfig`, with a margin for a loaded machine.
+            try await Task.sleep(for: .seconds(4))
             return json(completion(model, chat: chat))
         case "hold":
-            // Answers after 600 ms (within the read timeout): a request that stays in flight.
-            try await Task.sleep(for: .milliseconds(600))
+            // Answers after 1 s: a request that stays in flight while the test makes another
+            // (250 ms later), and answers well within the 2 s read timeout even on a loaded machine.
+            try await Task.sleep(for: .seconds(1))
             return json(completion(model, chat: chat))
         case "say":
             // The completion is the last user message, word for word.
@@ -118,7 +120,7 @@ enum FakeUpstream {
                 let cut = event.index(event.startIndex, offsetBy: 20)
                 try await writer.write(ByteBuffer(string: String(event[..<cut])))
                 try await writer.write(ByteBuffer(string: String(event[cut...])))
-                if model == "stream-slow" { try await Task.sleep(for: .seconds(3)) }
+                if model == "stream-slow" { try await Task.sleep(for: .seconds(4)) }
             }
             switch model {
             case "stream-malformed":

@@ -28,7 +28,7 @@ func testConfig(upstreamPort: Int, storePath: String) -> WardenConfig {
     var models = fakeBehaviours.map { ModelRoute(name: "m-\($0)", upstreamName: $0) }
     models[0].aliases = ["gpt-4o-mini"]
     var config = WardenConfig(upstreams: [
-        UpstreamConfig(name: "fake", baseURL: "http://127.0.0.1:\(upstreamPort)/v1", connectTimeoutSeconds: 1, readTimeoutSeconds: 1, models: models),
+        UpstreamConfig(name: "fake", baseURL: "http://127.0.0.1:\(upstreamPort)/v1", connectTimeoutSeconds: 1, readTimeoutSeconds: 2, models: models),
         UpstreamConfig(name: "down", baseURL: "http://127.0.0.1:1/v1", connectTimeoutSeconds: 1, models: [ModelRoute(name: "m-down")]),
     ])
     config.server.port = 0
