@@ -76,6 +76,7 @@ struct DesignOptions: ParsableArguments {
         if let anyBlendByHead, TrainOptions.parseHeadBlends(anyBlendByHead) == nil { throw ValidationError("--any-blend-by-head: category=λ pairs with λ in 0…1, e.g. violence=0.6, or none") }
         if let mlpMemberLayers, TrainOptions.parseMemberLayers(mlpMemberLayers) == nil { throw ValidationError("--mlp-member-layers: e.g. 3+6,6") }
         if let problem = options.mlpMemberLayersProblem { throw ValidationError("--mlp-member-layers: \(problem)") }
+        if let problem = options.averagingProblem { throw ValidationError(problem) }
         if SourceIntercepts.Pairs(rawValue: sourceInterceptPairs) == nil {
             throw ValidationError("--source-intercept-pairs: one of \(SourceIntercepts.Pairs.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -59,6 +59,13 @@ public struct TrainOptions: Sendable {
     /// Thresholds: the mean of the thresholds picked on this many bootstrap draws of the dev rows
     /// (0: picked on the dev rows themselves).
     public var thresholdBootstrap = 0
+    /// Why the weight-averaging options cannot be used (nil: they can): each counts from 0 up to
+    /// its model's epochs. Checked by `warden train` and `warden-bench` alike.
+    public var averagingProblem: String? {
+        if !(0...epochs).contains(averageEpochs) { return "--average-epochs: from 0 up to --epochs (\(epochs))" }
+        if !(0...mlpEpochs).contains(mlpAverageEpochs) { return "--mlp-average-epochs: from 0 up to the MLP's \(mlpEpochs) epochs" }
+        return nil
+    }
     /// How many MLPs the embedding expert joins.
     public var mlpMembers: Int { (mlpMemberLayers?.count ?? 1) * max(1, mlpEnsemble) }
 
@@ -642,7 +649,6 @@ public enum Trainer {
     /// ```
     public static func calibrate(_ data: FeaturizedData, weights: LinearWeights, rows: [Int], options: TrainOptions,
                                  thresholds: Bool = true) -> (calibrator: Calibrator, thresholds: [String: Double]) {
-        let anyBlend = options.anyBlend, anyBlendByHead = options.anyBlendByHead
         let logits = rows.map { evalLogits(data, weights, row: $0) }
         var p1 = [Platt](repeating: Platt(), count: headSlots)
         var p2 = [Platt](repeating: Platt(), count: headSlots)
@@ -653,7 +659,7 @@ public enum Trainer {
             }
             p1[head.rawValue] = Metrics.fitPlatt(logits: z, labels: y)
         }
-        var cal = Calibrator(stage1: p1, anyBlend: anyBlend, headBlend: anyBlendByHead)
+        var cal = Calibrator(stage1: p1, anyBlend: options.anyBlend, headBlend: options.anyBlendByHead)
         if cal.blendsAnyHead {
             for head in Head.allCases where head != .any && cal.headBlend[head.rawValue] > 0 {
                 var u: [Float] = [], y: [Bool] = []
@@ -662,7 +668,7 @@ public enum Trainer {
                 }
                 p2[head.rawValue] = Metrics.fitPlatt(logits: u, labels: y)
             }
-            cal = Calibrator(stage1: p1, anyBlend: anyBlend, headBlend: anyBlendByHead, stage2: p2)
+            cal = Calibrator(stage1: p1, anyBlend: options.anyBlend, headBlend: options.anyBlendByHead, stage2: p2)
         }
         var thr: [String: Double] = [:]
         guard thresholds else { return (cal, thr) }

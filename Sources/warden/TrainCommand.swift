@@ -118,15 +118,12 @@ struct TrainCommand: ParsableCommand {
             guard mlpSeeds >= 1 else { throw ValidationError("--mlp-seeds: at least 1") }
             o.mlpEnsemble = mlpSeeds
         }
-        if let averageEpochs {
-            guard (0...o.epochs).contains(averageEpochs) else { throw ValidationError("--average-epochs: from 0 up to --epochs (\(o.epochs))") }
-            o.averageEpochs = averageEpochs
-        }
+        if let averageEpochs { o.averageEpochs = averageEpochs }
         if let mlpAverageEpochs {
             guard precise else { throw ValidationError("--mlp-average-epochs: only with --precise (the fast tier has no MLP)") }
-            guard (0...o.mlpEpochs).contains(mlpAverageEpochs) else { throw ValidationError("--mlp-average-epochs: from 0 up to the MLP's \(o.mlpEpochs) epochs") }
             o.mlpAverageEpochs = mlpAverageEpochs
         }
+        if let problem = o.averagingProblem { throw ValidationError(problem) }
         if let thresholdF1Tolerance {
             guard (0..<1).contains(thresholdF1Tolerance) else { throw ValidationError("--threshold-f1-tolerance: from 0 up to 1") }
             o.thresholdF1Tolerance = thresholdF1Tolerance

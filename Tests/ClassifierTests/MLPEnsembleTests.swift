@@ -107,18 +107,25 @@ struct MLPEnsembleTests {
         #expect(small.snapshots == 3 && small.result!.dense == [1])
     }
 
-    /// An MLP trained with weight averaging differs from the last step's, and still ranks a
-    /// violent text above a benign one; without averaging the result is the old one, unchanged.
-    @Test func averagedMLPWeightsAreTheTrajectorysMeanAndStillScore() throws {
+    /// An MLP trained with weight averaging differs from the last step's, each member keeps its
+    /// own average when the members train side by side (the same weights as one after another),
+    /// and it still ranks a violent text above a benign one.
+    @Test func averagedMLPWeightsDifferFromTheLastStepsAndStillScore() throws {
         let (data, base) = twoLayerData()
         let plain = Trainer.fit(data, options: base)
         var o = base
-        o.mlpAverageEpochs = 0
-        #expect(Trainer.fit(data, options: o).weights.dense == plain.weights.dense)
         o.mlpAverageEpochs = 2
         let averaged = Trainer.fit(data, options: o)
         #expect(averaged.weights.dense.count == plain.weights.dense.count)
         #expect(averaged.weights.dense != plain.weights.dense)
+        o.threads = 2
+        #expect(Trainer.fit(data, options: o).weights.dense == averaged.weights.dense)
+        // Out of range is refused, for both commands, by one check.
+        o.mlpAverageEpochs = o.mlpEpochs + 1
+        #expect(o.averagingProblem == "--mlp-average-epochs: from 0 up to the MLP's 3 epochs")
+        o.mlpAverageEpochs = 2
+        o.averageEpochs = -1
+        #expect(o.averagingProblem == "--average-epochs: from 0 up to --epochs (8)")
         let precise = try PreciseClassifier(model: averaged, encoder: Doubled())
         let v = ModerationCategory.violence.index
         let s = precise.scores(["he will stab and strangle them with a machete", "a picnic in the orchard after the museum"])

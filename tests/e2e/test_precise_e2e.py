@@ -146,6 +146,12 @@ def write_embedding_cache(path, dimension, count=0):
     path.write_bytes(b"WEMB0001" + struct.pack("<II", dimension, count))
 
 
+def model_header(path):
+    """The JSON header of a model file (`ModelFile`: magic, version, …, UInt32 header length at 12)."""
+    raw = path.read_bytes()
+    return json.loads(raw[16:16 + int.from_bytes(raw[12:16], "little")])
+
+
 def test_train_adds_each_tiers_project_rows_and_the_flags_leave_them_out(tmp_path):
     """The fast tier trains on the sexual requests but never on the harmful requests (they cost its
     bias audit) or the everyday posts (they cost it a plain threat); the precise tier on all of
@@ -170,18 +176,16 @@ def test_train_adds_each_tiers_project_rows_and_the_flags_leave_them_out(tmp_pat
     # format version 3, which a Warden that knows only versions 1 and 2 refuses; without it, version 1.
     blended, _ = added("--out", str(tmp_path / "blend.bin"), "--any-blend-by-head", "violence=0.5")
     assert blended.returncode == 0, blended.stderr[-2000:]
-    raw = (tmp_path / "blend.bin").read_bytes()
-    header = json.loads(raw[16:16 + int.from_bytes(raw[12:16], "little")])
-    assert raw[8] == 3 and header["anyBlendByHead"] == {"violence": 0.5}, header.get("anyBlendByHead")
+    header = model_header(tmp_path / "blend.bin")
+    assert (tmp_path / "blend.bin").read_bytes()[8] == 3 and header["anyBlendByHead"] == {"violence": 0.5}, header.get("anyBlendByHead")
     assert (tmp_path / "fast.bin").read_bytes()[8] == 1
     # `--average-epochs` (averaged SGD of the n-gram weights) is recorded in the header and changes them.
     averaged, _ = added("--out", str(tmp_path / "avg.bin"), "--average-epochs", "2")
     assert averaged.returncode == 0, averaged.stderr[-2000:]
     assert "n-gram weights averaged over the last 2 epochs" in averaged.stderr
-    raw = (tmp_path / "avg.bin").read_bytes()
-    header = json.loads(raw[16:16 + int.from_bytes(raw[12:16], "little")])
-    assert header["training"]["averageEpochs"] == "2" and raw != (tmp_path / "fast.bin").read_bytes()
-    assert "averageEpochs" not in json.loads((tmp_path / "fast.bin").read_bytes()[16:16 + int.from_bytes((tmp_path / "fast.bin").read_bytes()[12:16], "little")])["training"]
+    assert model_header(tmp_path / "avg.bin")["training"]["averageEpochs"] == "2"
+    assert (tmp_path / "avg.bin").read_bytes() != (tmp_path / "fast.bin").read_bytes()
+    assert "averageEpochs" not in model_header(tmp_path / "fast.bin")["training"]
     _, sources = added("--out", str(tmp_path / "fast2.bin"), "--no-sexual-augmentation")
     assert "warden_sexual" not in sources and "warden_threats" in sources, sources
     precise, sources = added("--precise", "--encoder", "/nonexistent/enc", "--out", str(tmp_path / "p.bin"))
